@@ -1,0 +1,57 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Debian's libtorch-dev installs its C++ API headers one level below /usr/include.
+let torchIncludes: [String] = [
+    "-I/usr/include/torch/csrc/api/include",
+]
+
+let package = Package(
+    name: "VideoSeg",
+    products: [
+        .library(name: "VideoSeg", targets: ["VideoSeg"]),
+        .executable(name: "videoseg", targets: ["videoseg"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CFFmpeg",
+            pkgConfig: "libavformat",
+            providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswscale-dev", "libavutil-dev", "libavdevice-dev", "libswresample-dev"])]
+        ),
+        .target(
+            name: "CTorchBridge",
+            cxxSettings: [
+                .unsafeFlags(torchIncludes + ["-Wno-deprecated-declarations", "-O2"]),
+            ],
+            linkerSettings: [
+                .linkedLibrary("torch"),
+                .linkedLibrary("torch_cpu"),
+                .linkedLibrary("c10"),
+            ]
+        ),
+        .target(
+            name: "VideoSeg",
+            dependencies: ["CFFmpeg", "CTorchBridge"]
+        ),
+        .executableTarget(
+            name: "videoseg",
+            dependencies: [
+                "VideoSeg",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "VideoSegTests",
+            dependencies: ["VideoSeg", "CFFmpeg"]
+        ),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["VideoSeg"]
+        ),
+    ],
+    swiftLanguageModes: [.v6],
+    cxxLanguageStandard: .cxx17
+)

@@ -1,0 +1,56 @@
+#ifndef VIDEOSEG_CFFMPEG_SHIM_H
+#define VIDEOSEG_CFFMPEG_SHIM_H
+
+#include <libavformat/avformat.h>
+#include <libavcodec/avcodec.h>
+#include <libavdevice/avdevice.h>
+#include <libavutil/avutil.h>
+#include <libavutil/display.h>
+#include <libavutil/error.h>
+#include <libavutil/imgutils.h>
+#include <libavutil/opt.h>
+#include <libavutil/pixdesc.h>
+#include <libavutil/channel_layout.h>
+#include <libavutil/audio_fifo.h>
+#include <libswscale/swscale.h>
+#include <libswresample/swresample.h>
+#include <errno.h>
+
+// Swift cannot import function-like macros; these wrap the ones VideoSeg needs.
+
+static inline int vs_averror(int posix_errno) { return AVERROR(posix_errno); }
+static inline int vs_averror_eagain(void) { return AVERROR(EAGAIN); }
+static inline int vs_averror_eof(void) { return AVERROR_EOF; }
+static inline int vs_averror_invaliddata(void) { return AVERROR_INVALIDDATA; }
+static inline int vs_averror_decoder_not_found(void) { return AVERROR_DECODER_NOT_FOUND; }
+static inline int vs_averror_encoder_not_found(void) { return AVERROR_ENCODER_NOT_FOUND; }
+static inline int64_t vs_nopts_value(void) { return AV_NOPTS_VALUE; }
+static inline int vs_time_base_den(void) { return AV_TIME_BASE; }
+
+/// Writes FFmpeg's message for `code` into `buffer` (av_err2str is a macro over a compound literal).
+static inline const char *vs_error_string(int code, char *buffer, size_t size) {
+    av_strerror(code, buffer, size);
+    return buffer;
+}
+
+/// The rotation, in degrees counter-clockwise, that the stream's display matrix asks for, or 0.
+static inline double vs_stream_rotation(const AVStream *stream) {
+    const int32_t *matrix = (const int32_t *)av_stream_get_side_data(stream, AV_PKT_DATA_DISPLAYMATRIX, NULL);
+    if (!matrix) return 0;
+    return av_display_rotation_get(matrix);
+}
+
+/// The stream's display matrix side data (9 int32 values), or NULL.
+static inline const uint8_t *vs_stream_display_matrix(const AVStream *stream, size_t *size) {
+    return av_stream_get_side_data(stream, AV_PKT_DATA_DISPLAYMATRIX, size);
+}
+
+/// Attaches a copy of `matrix` as the stream's display matrix. Returns 0 or an AVERROR.
+static inline int vs_stream_set_display_matrix(AVStream *stream, const uint8_t *matrix, size_t size) {
+    uint8_t *data = av_stream_new_side_data(stream, AV_PKT_DATA_DISPLAYMATRIX, size);
+    if (!data) return AVERROR(ENOMEM);
+    memcpy(data, matrix, size);
+    return 0;
+}
+
+#endif

@@ -1,0 +1,195 @@
+#include "CTorchBridge.h"
+
+#include <ATen/Parallel.h>
+#include <torch/script.h>
+#include <torch/csrc/jit/passes/freeze_module.h>
+#include <torch/csrc/jit/passes/frozen_graph_optimizations.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+struct VSTorchModel {
+    torch::jit::Module module;
+    std::string metadata;
+    bool hasMetadata = false;
+};
+
+namespace {
+
+char *copyString(const std::string &text) {
+    char *result = static_cast<char *>(std::malloc(text.size() + 1));
+    if (result) std::memcpy(result, text.c_str(), text.size() + 1);
+    return result;
+}
+
+/// libtorch messages span many lines (source excerpts, backtraces); callers want one line.
+std::string firstLine(const std::string &message) {
+    std::string line;
+    for (char c : message) {
+        if (c == '\n') {
+            if (!line.empty()) break;
+            continue;
+        }
+        line.push_back(c);
+    }
+    while (!line.empty() && (line.back() == ' ' || line.back() == '\r')) line.pop_back();
+    return line.empty() ? std::string("unknown libtorch error") : line;
+}
+
+void setError(char **error, const std::string &message) {
+    if (error) *error = copyString(firstLine(message));
+}
+
+template <typename Body>
+int32_t guarded(char **error, Body body) {
+    try {
+        body();
+        return 0;
+    } catch (const c10::Error &e) {
+        setError(error, e.what_without_backtrace());
+    } catch (const std::exception &e) {
+        setError(error, e.what());
+    } catch (...) {
+        setError(error, "unknown C++ exception");
+    }
+    return -1;
+}
+
+/// Accepts the output forms of the model contract: a tensor, a dict with "out", or a tuple/list
+/// whose first element is the tensor.
+at::Tensor scoresFrom(const c10::IValue &output) {
+    if (output.isTensor()) return output.toTensor();
+    if (output.isGenericDict()) {
+        auto dict = output.toGenericDict();
+        for (const auto &entry : dict) {
+            if (entry.key().isString() && entry.key().toStringRef() == "out") return scoresFrom(entry.value());
+        }
+        throw std::runtime_error("model returned a dict without an \"out\" entry");
+    }
+    if (output.isTuple()) {
+        auto elements = output.toTupleRef().elements();
+        if (elements.empty()) throw std::runtime_error("model returned an empty tuple");
+        return scoresFrom(elements[0]);
+    }
+    if (output.isList()) {
+        auto list = output.toList();
+        if (list.size() == 0) throw std::runtime_error("model returned an empty list");
+        return scoresFrom(list.get(0));
+    }
+    throw std::runtime_error("model returned " + output.tagKind() + ", expected a tensor, a dict with \"out\" or a tuple");
+}
+
+at::Tensor forward(VSTorchModel *model, const float *input, int32_t batch, int32_t height, int32_t width,
+                   int64_t outShape[4]) {
+    auto tensor = torch::from_blob(const_cast<float *>(input), {batch, 3, height, width}, torch::kFloat32);
+    std::vector<c10::IValue> inputs{tensor};
+    auto scores = scoresFrom(model->module.forward(inputs));
+    if (scores.dim() != 4) {
+        throw std::runtime_error("model output has shape " + c10::str(scores.sizes()) + ", expected [N,C,H,W]");
+    }
+    if (scores.size(0) != batch) {
+        throw std::runtime_error("model output has batch " + std::to_string(scores.size(0)) + " for an input batch of " +
+                                 std::to_string(batch));
+    }
+    for (int i = 0; i < 4; i++) outShape[i] = scores.size(i);
+    return scores;
+}
+
+}  // namespace
+
+extern "C" {
+
+void vs_torch_set_num_threads(int32_t threads) {
+    try {
+        at::set_num_threads(threads > 0 ? threads : 1);
+    } catch (...) {
+    }
+}
+
+int32_t vs_torch_get_num_threads(void) { return at::get_num_threads(); }
+
+VSTorchModel *vs_torch_model_load(const char *path, char **error) {
+    VSTorchModel *result = nullptr;
+    guarded(error, [&] {
+        torch::jit::ExtraFilesMap extra{{"videoseg.json", ""}};
+        auto module = torch::jit::load(std::string(path), c10::kCPU, extra);
+        auto model = std::make_unique<VSTorchModel>();
+        model->module = std::move(module);
+        auto found = extra.find("videoseg.json");
+        if (found != extra.end() && !found->second.empty()) {
+            model->metadata = found->second;
+            model->hasMetadata = true;
+        }
+        result = model.release();
+    });
+    return result;
+}
+
+const char *vs_torch_model_metadata(const VSTorchModel *model) {
+    return model && model->hasMetadata ? model->metadata.c_str() : nullptr;
+}
+
+int32_t vs_torch_model_prepare(VSTorchModel *model, int32_t batch, int32_t height, int32_t width, int32_t optimize,
+                               int64_t out_shape[4], char **error) {
+    return guarded(error, [&] {
+        c10::InferenceMode guard;
+        model->module.eval();
+        if (optimize) {
+            // Freezing inlines weights and attributes; it does not apply to every module (for
+            // example one that mutates its attributes), so the plain module remains the fallback.
+            try {
+                auto frozen = torch::jit::freeze(model->module);
+                try {
+                    torch::jit::optimize_for_inference(frozen);
+                } catch (const std::exception &) {
+                }
+                model->module = std::move(frozen);
+            } catch (const std::exception &) {
+            }
+        }
+        std::vector<float> zeros(static_cast<size_t>(batch) * 3 * height * width, 0.0f);
+        forward(model, zeros.data(), batch, height, width, out_shape);
+    });
+}
+
+int32_t vs_torch_model_segment(VSTorchModel *model, const float *input, int32_t batch, int32_t height, int32_t width,
+                               uint8_t *classes, size_t capacity, int64_t out_shape[4], char **error) {
+    return guarded(error, [&] {
+        c10::InferenceMode guard;
+        auto scores = forward(model, input, batch, height, width, out_shape);
+        if (out_shape[1] > 256) throw std::runtime_error("model has " + std::to_string(out_shape[1]) + " classes; at most 256 fit a class map");
+        size_t count = static_cast<size_t>(out_shape[0] * out_shape[2] * out_shape[3]);
+        if (count > capacity) throw std::runtime_error("class map buffer too small for output " + c10::str(scores.sizes()));
+        auto target = torch::from_blob(classes, {out_shape[0], out_shape[2], out_shape[3]}, torch::kUInt8);
+        target.copy_(scores.argmax(1));
+    });
+}
+
+int32_t vs_torch_model_scores(VSTorchModel *model, const float *input, int32_t batch, int32_t height, int32_t width,
+                              float *scores, size_t capacity, int64_t out_shape[4], char **error) {
+    return guarded(error, [&] {
+        c10::InferenceMode guard;
+        auto output = forward(model, input, batch, height, width, out_shape);
+        size_t count = static_cast<size_t>(output.numel());
+        if (count > capacity) throw std::runtime_error("score buffer too small for output " + c10::str(output.sizes()));
+        auto target = torch::from_blob(scores, output.sizes(), torch::kFloat32);
+        target.copy_(output.to(torch::kFloat32));
+    });
+}
+
+void vs_torch_model_free(VSTorchModel *model) { delete model; }
+
+int32_t vs_torch_define_module(const char *source, const char *metadata_json, const char *path, char **error) {
+    return guarded(error, [&] {
+        torch::jit::Module module("VideoSegDefined");
+        module.define(std::string(source));
+        torch::jit::ExtraFilesMap extra;
+        if (metadata_json) extra["videoseg.json"] = std::string(metadata_json);
+        module.save(std::string(path), extra);
+    });
+}
+
+void vs_torch_free_string(char *string) { std::free(string); }
+
+}  // extern "C"

@@ -1,0 +1,54 @@
+#ifndef VIDEOSEG_CTORCHBRIDGE_H
+#define VIDEOSEG_CTORCHBRIDGE_H
+
+// A C interface over the parts of libtorch VideoSeg uses. Every call catches C++ exceptions:
+// a failing call returns NULL or a non-zero status and stores a malloc'd one-line message in
+// *error (free it with vs_torch_free_string). Handles are opaque and not thread-safe: one
+// thread uses a model at a time.
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct VSTorchModel VSTorchModel;
+
+/// Sets libtorch's intra-op thread count (at::set_num_threads).
+void vs_torch_set_num_threads(int32_t threads);
+/// libtorch's current intra-op thread count.
+int32_t vs_torch_get_num_threads(void);
+
+/// Loads a TorchScript file. Reads the extra file "videoseg.json" if the file carries one.
+VSTorchModel *vs_torch_model_load(const char *path, char **error);
+/// The embedded "videoseg.json" text (owned by the model), or NULL when the file has none.
+const char *vs_torch_model_metadata(const VSTorchModel *model);
+/// eval(), freeze and optimise for inference (each falling back cleanly when it does not apply),
+/// then one warm-up forward at [batch,3,height,width]. Writes the output's [N,C,H,W] shape.
+/// Returns 0 on success.
+int32_t vs_torch_model_prepare(VSTorchModel *model, int32_t batch, int32_t height, int32_t width,
+                               int32_t optimize, int64_t out_shape[4], char **error);
+/// Runs forward on a float32 NCHW RGB tensor (not copied) and writes the argmax over C as
+/// uint8 class ids, N*H'*W' values. Returns 0 on success.
+int32_t vs_torch_model_segment(VSTorchModel *model, const float *input, int32_t batch, int32_t height,
+                               int32_t width, uint8_t *classes, size_t capacity, int64_t out_shape[4],
+                               char **error);
+/// Runs forward and copies the raw float32 scores, N*C*H'*W' values. Returns 0 on success.
+int32_t vs_torch_model_scores(VSTorchModel *model, const float *input, int32_t batch, int32_t height,
+                              int32_t width, float *scores, size_t capacity, int64_t out_shape[4],
+                              char **error);
+void vs_torch_model_free(VSTorchModel *model);
+
+/// Defines a TorchScript module from `source` (TorchScript method definitions, e.g. a `forward`)
+/// and saves it to `path`, embedding `metadata_json` as "videoseg.json" when it is not NULL.
+int32_t vs_torch_define_module(const char *source, const char *metadata_json, const char *path,
+                               char **error);
+
+void vs_torch_free_string(char *string);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,241 @@
+import CFFmpeg
+import Foundation
+
+/// What the source hands on: a decoded video frame or an untouched audio packet.
+enum SourceEvent {
+    case video(UnsafeMutablePointer<AVFrame>)
+    case audio(UnsafeMutablePointer<AVPacket>)
+}
+
+/// Demuxes a file (or any FFmpeg input) and decodes its best video stream. Audio packets of the
+/// best audio stream are passed on as they are, for copying. Not thread-safe: the source stage
+/// owns it.
+public final class MediaSource: @unchecked Sendable {
+    // @unchecked: FFmpeg contexts used by one thread at a time (the source stage).
+    public let path: String
+    let formatContext: UnsafeMutablePointer<AVFormatContext>
+    let videoStream: UnsafeMutablePointer<AVStream>
+    let decoder: UnsafeMutablePointer<AVCodecContext>
+    /// The stream whose packets are copied to the output, if any.
+    let audioStream: UnsafeMutablePointer<AVStream>?
+
+    /// How the stored picture turns upright (from the display matrix).
+    public let orientation: Orientation
+    /// The stored size of the decoded frames.
+    public let width: Int
+    public let height: Int
+    /// The frame rate FFmpeg guessed (may be 0/1 when unknown).
+    public let frameRate: AVRational
+    /// The total number of video frames, when the container says or the duration implies it.
+    public let estimatedFrameCount: Int?
+    /// Messages about damaged input (corrupt packets, truncation) that did not stop decoding.
+    public private(set) var warnings: [String] = []
+
+    private let packet: UnsafeMutablePointer<AVPacket>
+    private var draining = false
+    private var finished = false
+    private var lastTimestamp: Int64?
+    private var defaultDuration: Int64 = 1
+
+    /// Opens `path`; `formatName` forces a demuxer (e.g. "lavfi", "v4l2").
+    public init(path: String, formatName: String? = nil) throws {
+        self.path = path
+        if formatName == nil && !FileManager.default.fileExists(atPath: path) {
+            throw VideoSegError.inputNotFound(path: path)
+        }
+        avdevice_register_all()
+        var context: UnsafeMutablePointer<AVFormatContext>? = nil
+        let inputFormat = formatName.flatMap { av_find_input_format($0) }
+        let openStatus = avformat_open_input(&context, path, inputFormat, nil)
+        guard openStatus >= 0, let context else {
+            if openStatus == vs_averror(EACCES) {
+                throw VideoSegError.ffmpeg(path: path, operation: "open", code: openStatus, message: ffmpegErrorString(openStatus))
+            }
+            throw VideoSegError.notAVideo(path: path, reason: ffmpegErrorString(openStatus))
+        }
+        var cleanup: UnsafeMutablePointer<AVFormatContext>? = context
+        var decoderContext: UnsafeMutablePointer<AVCodecContext>?
+        var ownedPacket: UnsafeMutablePointer<AVPacket>?
+        var succeeded = false
+        defer {
+            if !succeeded {
+                avcodec_free_context(&decoderContext)
+                av_packet_free(&ownedPacket)
+                avformat_close_input(&cleanup)
+            }
+        }
+        // FFmpeg happily renders a .txt file as ANSI art; that is not a video anyone means.
+        if let name = context.pointee.iformat?.pointee.name, String(cString: name) == "tty" {
+            throw VideoSegError.notAVideo(path: path, reason: "text, not a video")
+        }
+        let infoStatus = avformat_find_stream_info(context, nil)
+        if infoStatus < 0 {
+            throw VideoSegError.notAVideo(path: path, reason: ffmpegErrorString(infoStatus))
+        }
+        guard let stream = MediaSource.bestVideoStream(context) else {
+            let hasAudio = av_find_best_stream(context, AVMEDIA_TYPE_AUDIO, -1, -1, nil, 0) >= 0
+            throw VideoSegError.notAVideo(path: path, reason: hasAudio ? "audio only, no video stream" : "no video stream")
+        }
+        let parameters = stream.pointee.codecpar!
+        guard parameters.pointee.width > 0, parameters.pointee.height > 0 else {
+            throw VideoSegError.notAVideo(path: path, reason: "video stream has no picture size")
+        }
+        guard let codec = avcodec_find_decoder(parameters.pointee.codec_id) else {
+            let name = String(cString: avcodec_get_name(parameters.pointee.codec_id))
+            throw VideoSegError.notAVideo(path: path, reason: "no decoder for \(name) in this FFmpeg")
+        }
+        decoderContext = avcodec_alloc_context3(codec)
+        guard let decoderContext else {
+            throw VideoSegError.ffmpeg(path: path, operation: "avcodec_alloc_context3", code: vs_averror(ENOMEM), message: "out of memory")
+        }
+        try checkFFmpeg(avcodec_parameters_to_context(decoderContext, parameters), path: path, operation: "decoder set-up")
+        decoderContext.pointee.pkt_timebase = stream.pointee.time_base
+        decoderContext.pointee.thread_count = 0
+        try checkFFmpeg(avcodec_open2(decoderContext, codec, nil), path: path, operation: "opening the \(String(cString: codec.pointee.name)) decoder")
+        ownedPacket = av_packet_alloc()
+        guard let ownedPacket else {
+            throw VideoSegError.ffmpeg(path: path, operation: "av_packet_alloc", code: vs_averror(ENOMEM), message: "out of memory")
+        }
+
+        let audioIndex = av_find_best_stream(context, AVMEDIA_TYPE_AUDIO, -1, stream.pointee.index, nil, 0)
+        self.formatContext = context
+        self.videoStream = stream
+        self.decoder = decoderContext
+        self.packet = ownedPacket
+        self.audioStream = audioIndex >= 0 ? context.pointee.streams[Int(audioIndex)] : nil
+        self.orientation = Orientation(displayRotation: vs_stream_rotation(stream))
+        self.width = Int(parameters.pointee.width)
+        self.height = Int(parameters.pointee.height)
+        let guessed = av_guess_frame_rate(context, stream, nil)
+        self.frameRate = guessed
+        if stream.pointee.nb_frames > 0 {
+            estimatedFrameCount = Int(stream.pointee.nb_frames)
+        } else if guessed.num > 0, guessed.den > 0 {
+            let seconds: Double
+            if stream.pointee.duration > 0 {
+                seconds = Double(stream.pointee.duration) * av_q2d(stream.pointee.time_base)
+            } else if context.pointee.duration > 0 {
+                seconds = Double(context.pointee.duration) / Double(vs_time_base_den())
+            } else {
+                seconds = 0
+            }
+            estimatedFrameCount = seconds > 0 ? Int((seconds * av_q2d(guessed)).rounded()) : nil
+        } else {
+            estimatedFrameCount = nil
+        }
+        if guessed.num > 0 && guessed.den > 0 {
+            defaultDuration = max(1, av_rescale_q(1, av_inv_q(guessed), stream.pointee.time_base))
+        }
+        succeeded = true
+    }
+
+    deinit {
+        var decoderContext: UnsafeMutablePointer<AVCodecContext>? = decoder
+        avcodec_free_context(&decoderContext)
+        var ownedPacket: UnsafeMutablePointer<AVPacket>? = packet
+        av_packet_free(&ownedPacket)
+        var context: UnsafeMutablePointer<AVFormatContext>? = formatContext
+        avformat_close_input(&context)
+    }
+
+    /// The first video stream that is a real picture sequence (not a cover image).
+    private static func bestVideoStream(_ context: UnsafeMutablePointer<AVFormatContext>) -> UnsafeMutablePointer<AVStream>? {
+        let best = av_find_best_stream(context, AVMEDIA_TYPE_VIDEO, -1, -1, nil, 0)
+        if best >= 0, let stream = context.pointee.streams[Int(best)],
+           stream.pointee.disposition & AV_DISPOSITION_ATTACHED_PIC == 0
+        {
+            return stream
+        }
+        for index in 0..<Int(context.pointee.nb_streams) {
+            guard let stream = context.pointee.streams[index] else { continue }
+            if stream.pointee.codecpar.pointee.codec_type == AVMEDIA_TYPE_VIDEO,
+               stream.pointee.disposition & AV_DISPOSITION_ATTACHED_PIC == 0
+            {
+                return stream
+            }
+        }
+        return nil
+    }
+
+    /// The video stream's time base; every frame's `pts` is in it.
+    public var timeBase: AVRational { videoStream.pointee.time_base }
+    /// The audio stream's time base, when there is one.
+    var audioTimeBase: AVRational? { audioStream?.pointee.time_base }
+    /// The decoded frames' pixel format as the stream declares it.
+    public var pixelFormat: AVPixelFormat { decoder.pointee.pix_fmt }
+    /// The container's name, e.g. "mov,mp4,m4a,3gp,3g2,mj2".
+    public var containerName: String { String(cString: formatContext.pointee.iformat.pointee.name) }
+
+    /// The next decoded frame (owned by the caller, to be freed with `av_frame_free`) or audio
+    /// packet (likewise `av_packet_free`), or nil at the end. Damage is recorded in `warnings`
+    /// and skipped; only failures that make further reading impossible throw.
+    func next() throws -> SourceEvent? {
+        while !finished {
+            if let frame = try receiveFrame() { return .video(frame) }
+            if draining {
+                finished = true
+                break
+            }
+            let status = av_read_frame(formatContext, packet)
+            if status < 0 {
+                if status != vs_averror_eof() {
+                    warnings.append("reading stopped early: \(ffmpegErrorString(status)) (input truncated?)")
+                }
+                draining = true
+                _ = avcodec_send_packet(decoder, nil)
+                continue
+            }
+            let index = packet.pointee.stream_index
+            if index == videoStream.pointee.index {
+                let sendStatus = avcodec_send_packet(decoder, packet)
+                av_packet_unref(packet)
+                if sendStatus < 0 && sendStatus != vs_averror_eagain() {
+                    warnings.append("skipped a corrupt video packet: \(ffmpegErrorString(sendStatus))")
+                }
+            } else if let audio = audioStream, index == audio.pointee.index {
+                let copy = av_packet_alloc()!
+                av_packet_move_ref(copy, packet)
+                return .audio(copy)
+            } else {
+                av_packet_unref(packet)
+            }
+        }
+        return nil
+    }
+
+    private func receiveFrame() throws -> UnsafeMutablePointer<AVFrame>? {
+        let frame = av_frame_alloc()!
+        while true {
+            let status = avcodec_receive_frame(decoder, frame)
+            if status == 0 {
+                stampTimestamp(frame)
+                return frame
+            }
+            if status == vs_averror_eagain() || status == vs_averror_eof() {
+                var owned: UnsafeMutablePointer<AVFrame>? = frame
+                av_frame_free(&owned)
+                return nil
+            }
+            // A frame that failed to decode: note it and keep going with the next one.
+            warnings.append("skipped a frame that failed to decode: \(ffmpegErrorString(status))")
+        }
+    }
+
+    /// Gives every frame a timestamp that increases: the decoder's best guess, else one frame
+    /// duration after the previous frame.
+    private func stampTimestamp(_ frame: UnsafeMutablePointer<AVFrame>) {
+        var pts = frame.pointee.best_effort_timestamp
+        if pts == vs_nopts_value() { pts = frame.pointee.pts }
+        if pts == vs_nopts_value() {
+            pts = (lastTimestamp.map { $0 + defaultDuration }) ?? 0
+        } else if let last = lastTimestamp, pts <= last {
+            warnings.append("frame timestamp \(pts) does not increase; using \(last + 1)")
+            pts = last + 1
+        }
+        frame.pointee.pts = pts
+        lastTimestamp = pts
+    }
+
+    /// One frame's duration in the stream's time base, from the frame rate.
+    var nominalFrameDuration: Int64 { defaultDuration }
+}

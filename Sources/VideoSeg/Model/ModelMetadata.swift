@@ -1,0 +1,124 @@
+import Foundation
+
+/// What VideoSeg needs to know about a model beyond its weights. Every field is optional so that
+/// the sources (embedded `videoseg.json`, a sidecar `MODEL.json`, CLI options) can be merged
+/// field by field, the stronger source winning.
+public struct ModelMetadata: Equatable, Sendable {
+    /// Class names; the index is the class id.
+    public var labels: [String]?
+    /// Per-channel mean, applied to RGB in [0,1].
+    public var mean: [Float]?
+    /// Per-channel standard deviation, applied to RGB in [0,1].
+    public var std: [Float]?
+    /// The input size the model expects.
+    public var inputSize: InputSize?
+    /// Whether the model works only at `inputSize` (then `--input-size` is refused).
+    public var fixedInputSize: Bool?
+    /// Optional RGB colours per class; the PASCAL VOC colour map is used where absent.
+    public var colors: [[UInt8]]?
+
+    /// Creates metadata with the given fields.
+    public init(labels: [String]? = nil, mean: [Float]? = nil, std: [Float]? = nil, inputSize: InputSize? = nil,
+                fixedInputSize: Bool? = nil, colors: [[UInt8]]? = nil) {
+        self.labels = labels
+        self.mean = mean
+        self.std = std
+        self.inputSize = inputSize
+        self.fixedInputSize = fixedInputSize
+        self.colors = colors
+    }
+
+    /// The 21 PASCAL VOC classes that torchvision's DeepLabV3 (and the PyTorch tutorial) use.
+    public static let vocLabels = [
+        "background", "aeroplane", "bicycle", "bird", "boat", "bottle", "bus", "car", "cat", "chair", "cow",
+        "diningtable", "dog", "horse", "motorbike", "person", "pottedplant", "sheep", "sofa", "train", "tvmonitor",
+    ]
+
+    /// What a file with no metadata is taken to be: the tutorial's `deeplabv3_scripted.pt`.
+    public static let tutorialDefaults = ModelMetadata(
+        labels: vocLabels, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225], inputSize: .shortSide(400),
+        fixedInputSize: false)
+
+    /// Fields of `stronger` replace those of `self`.
+    public func overridden(by stronger: ModelMetadata) -> ModelMetadata {
+        ModelMetadata(
+            labels: stronger.labels ?? labels, mean: stronger.mean ?? mean, std: stronger.std ?? std,
+            inputSize: stronger.inputSize ?? inputSize, fixedInputSize: stronger.fixedInputSize ?? fixedInputSize,
+            colors: stronger.colors ?? colors)
+    }
+
+    /// Whether no field is set.
+    public var isEmpty: Bool { self == ModelMetadata() }
+
+    /// Parses the `videoseg.json` format:
+    /// `{"labels": [...], "mean": [r,g,b], "std": [r,g,b], "input_size": [W,H] | N, "fixed_input_size": bool,
+    ///   "colors": [[r,g,b], ...]}`. `source` names where the text came from, for errors.
+    public init(json: Data, source: String) throws {
+        let object: Any
+        do {
+            object = try JSONSerialization.jsonObject(with: json)
+        } catch {
+            throw VideoSegError.modelMetadata(path: source, message: "not valid JSON")
+        }
+        guard let dictionary = object as? [String: Any] else {
+            throw VideoSegError.modelMetadata(path: source, message: "expected a JSON object")
+        }
+        func floats(_ key: String) throws -> [Float]? {
+            guard let value = dictionary[key] else { return nil }
+            guard let numbers = value as? [NSNumber], numbers.count == 3 else {
+                throw VideoSegError.modelMetadata(path: source, message: "\"\(key)\" must be three numbers")
+            }
+            return numbers.map { $0.floatValue }
+        }
+        self.init()
+        if let value = dictionary["labels"] {
+            guard let names = value as? [String], !names.isEmpty else {
+                throw VideoSegError.modelMetadata(path: source, message: "\"labels\" must be a non-empty list of strings")
+            }
+            labels = names
+        }
+        mean = try floats("mean")
+        std = try floats("std")
+        if let stdValues = std, stdValues.contains(where: { $0 <= 0 }) {
+            throw VideoSegError.modelMetadata(path: source, message: "\"std\" values must be positive")
+        }
+        if let value = dictionary["input_size"] {
+            if let numbers = value as? [NSNumber], numbers.count == 2, numbers[0].intValue > 0, numbers[1].intValue > 0 {
+                inputSize = .fixed(width: numbers[0].intValue, height: numbers[1].intValue)
+            } else if let number = value as? NSNumber, number.intValue > 0 {
+                inputSize = .shortSide(number.intValue)
+            } else {
+                throw VideoSegError.modelMetadata(path: source, message: "\"input_size\" must be [W,H] or a short-side length")
+            }
+        }
+        if let value = dictionary["fixed_input_size"] {
+            guard let flag = value as? Bool else {
+                throw VideoSegError.modelMetadata(path: source, message: "\"fixed_input_size\" must be true or false")
+            }
+            fixedInputSize = flag
+        }
+        if let value = dictionary["colors"] {
+            guard let rows = value as? [[NSNumber]], rows.allSatisfy({ $0.count == 3 }) else {
+                throw VideoSegError.modelMetadata(path: source, message: "\"colors\" must be a list of [r,g,b]")
+            }
+            colors = rows.map { $0.map { UInt8(clamping: $0.intValue) } }
+        }
+    }
+
+    /// The `videoseg.json` text for these fields.
+    public func jsonText() -> String {
+        var dictionary: [String: Any] = [:]
+        if let labels { dictionary["labels"] = labels }
+        if let mean { dictionary["mean"] = mean.map { Double($0) } }
+        if let std { dictionary["std"] = std.map { Double($0) } }
+        switch inputSize {
+        case .fixed(let w, let h): dictionary["input_size"] = [w, h]
+        case .shortSide(let n): dictionary["input_size"] = n
+        case nil: break
+        }
+        if let fixedInputSize { dictionary["fixed_input_size"] = fixedInputSize }
+        if let colors { dictionary["colors"] = colors.map { $0.map { Int($0) } } }
+        let data = (try? JSONSerialization.data(withJSONObject: dictionary, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return String(decoding: data, as: UTF8.self)
+    }
+}

@@ -1,0 +1,187 @@
+import CTorchBridge
+import Foundation
+
+/// A TorchScript segmentation model, loaded through CTorchBridge, with its resolved metadata.
+///
+/// Not thread-safe: one thread prepares and runs it at a time (the pipeline's inference stage).
+public final class SegmentationModel: @unchecked Sendable {
+    // @unchecked: the libtorch handle is used by one thread at a time, as documented above.
+    private let handle: OpaquePointer
+
+    /// The file the model was loaded from.
+    public let path: String
+    /// The metadata in force: defaults, then embedded, then sidecar, then caller overrides.
+    public let metadata: ModelMetadata
+    /// Where the metadata came from, weakest first (e.g. `["defaults", "embedded videoseg.json"]`).
+    public let metadataSources: [String]
+    /// libtorch intra-op threads used for this model's forward passes.
+    public var threads: Int = 1
+
+    /// The prepared input size and the output shape `[N, C, H, W]`, known after `prepare`.
+    public private(set) var inputWidth = 0
+    public private(set) var inputHeight = 0
+    public private(set) var batch = 1
+    public private(set) var outputShape: [Int] = []
+
+    /// The class labels (index = class id).
+    public var labels: [String] { metadata.labels ?? ModelMetadata.vocLabels }
+
+    /// Loads `path` and resolves its metadata: a sidecar `MODEL.json` beats the embedded
+    /// `videoseg.json`, and `overrides` (from the CLI) beat both. See `resolveMetadata`.
+    public init(path: String, overrides: ModelMetadata = ModelMetadata()) throws {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw VideoSegError.model(path: path, message: "no such model file")
+        }
+        var error: UnsafeMutablePointer<CChar>?
+        guard let handle = vs_torch_model_load(path, &error) else {
+            throw VideoSegError.model(path: path, message: SegmentationModel.explainLoadFailure(consume(error)))
+        }
+        self.handle = handle
+        self.path = path
+        let embedded: ModelMetadata?
+        if let text = vs_torch_model_metadata(handle) {
+            do {
+                embedded = try ModelMetadata(json: Data(String(cString: text).utf8), source: "\(path) (embedded videoseg.json)")
+            } catch {
+                vs_torch_model_free(handle)
+                throw error
+            }
+        } else {
+            embedded = nil
+        }
+        let sidecarPath = SegmentationModel.sidecarPath(for: path)
+        var sidecar: ModelMetadata?
+        if let data = FileManager.default.contents(atPath: sidecarPath) {
+            do {
+                sidecar = try ModelMetadata(json: data, source: sidecarPath)
+            } catch {
+                vs_torch_model_free(handle)
+                throw error
+            }
+        }
+        (metadata, metadataSources) = SegmentationModel.resolveMetadata(
+            embedded: embedded, sidecar: sidecar, overrides: overrides)
+    }
+
+    deinit {
+        vs_torch_model_free(handle)
+    }
+
+    /// `model.pt` → `model.json`.
+    public static func sidecarPath(for modelPath: String) -> String {
+        let url = URL(fileURLWithPath: modelPath)
+        return url.deletingPathExtension().appendingPathExtension("json").path
+    }
+
+    /// Merges the metadata sources in the design's order of precedence: the tutorial defaults
+    /// apply only when the file carries no metadata of its own; then the embedded
+    /// `videoseg.json`, then the sidecar `MODEL.json`, then the CLI, each stronger than the last.
+    public static func resolveMetadata(embedded: ModelMetadata?, sidecar: ModelMetadata?, overrides: ModelMetadata)
+        -> (ModelMetadata, [String])
+    {
+        var result = ModelMetadata.tutorialDefaults
+        var sources = ["defaults (PASCAL VOC, ImageNet mean/std)"]
+        if let embedded, !embedded.isEmpty {
+            result = result.overridden(by: embedded)
+            sources.append("embedded videoseg.json")
+        }
+        if let sidecar, !sidecar.isEmpty {
+            result = result.overridden(by: sidecar)
+            sources.append("sidecar JSON")
+        }
+        if !overrides.isEmpty {
+            result = result.overridden(by: overrides)
+            sources.append("command line")
+        }
+        return (result, sources)
+    }
+
+    /// eval, freeze, optimise for inference, and one warm-up forward at `width`×`height`; then
+    /// checks the output against the contract and the labels.
+    public func prepare(width: Int, height: Int, batch: Int = 1, optimize: Bool = true) throws {
+        vs_torch_set_num_threads(Int32(threads))
+        var shape = [Int64](repeating: 0, count: 4)
+        var error: UnsafeMutablePointer<CChar>?
+        let status = shape.withUnsafeMutableBufferPointer { buffer in
+            vs_torch_model_prepare(handle, Int32(batch), Int32(height), Int32(width), optimize ? 1 : 0,
+                                   buffer.baseAddress!, &error)
+        }
+        if status != 0 {
+            throw VideoSegError.model(path: path, message: "model does not run on a [\(batch),3,\(height),\(width)] input: \(consume(error))")
+        }
+        inputWidth = width
+        inputHeight = height
+        self.batch = batch
+        outputShape = shape.map { Int($0) }
+        let classes = outputShape[1]
+        if labels.count != classes {
+            throw VideoSegError.modelMetadata(
+                path: path, message: "\(labels.count) labels but the model outputs \(classes) classes")
+        }
+        if classes > 256 {
+            throw VideoSegError.model(path: path, message: "\(classes) classes do not fit an 8-bit class map")
+        }
+    }
+
+    /// Runs forward on `input` (float32 `[batch,3,H,W]`, RGB, normalised) and writes the argmax
+    /// class ids, `[batch,H',W']`, into `classes`.
+    public func segment(_ input: UnsafePointer<Float>, into classes: UnsafeMutableBufferPointer<UInt8>) throws {
+        if vs_torch_get_num_threads() != Int32(threads) { vs_torch_set_num_threads(Int32(threads)) }
+        var shape = [Int64](repeating: 0, count: 4)
+        var error: UnsafeMutablePointer<CChar>?
+        let status = shape.withUnsafeMutableBufferPointer { buffer in
+            vs_torch_model_segment(handle, input, Int32(batch), Int32(inputHeight), Int32(inputWidth),
+                                   classes.baseAddress, classes.count, buffer.baseAddress!, &error)
+        }
+        if status != 0 { throw VideoSegError.model(path: path, message: "forward failed: \(consume(error))") }
+    }
+
+    /// Runs forward on `input` and returns the raw scores `[N,C,H',W']` and their shape.
+    public func scores(_ input: UnsafePointer<Float>) throws -> (values: [Float], shape: [Int]) {
+        vs_torch_set_num_threads(Int32(threads))
+        let count = outputShape.reduce(1, *)
+        var values = [Float](repeating: 0, count: count)
+        var shape = [Int64](repeating: 0, count: 4)
+        var error: UnsafeMutablePointer<CChar>?
+        let status = values.withUnsafeMutableBufferPointer { valueBuffer in
+            shape.withUnsafeMutableBufferPointer { shapeBuffer in
+                vs_torch_model_scores(handle, input, Int32(batch), Int32(inputHeight), Int32(inputWidth),
+                                      valueBuffer.baseAddress, valueBuffer.count, shapeBuffer.baseAddress!, &error)
+            }
+        }
+        if status != 0 { throw VideoSegError.model(path: path, message: "forward failed: \(consume(error))") }
+        return (values, shape.map { Int($0) })
+    }
+
+    /// The number of class-map bytes one forward pass writes.
+    public var classMapCount: Int {
+        outputShape.count == 4 ? outputShape[0] * outputShape[2] * outputShape[3] : 0
+    }
+
+    /// Defines a TorchScript module from `source` (method definitions, such as
+    /// `def forward(self, x): ...`) and saves it at `path` with `metadata` embedded. Tests and
+    /// examples use it to make small models with known outputs.
+    public static func define(source: String, metadata: ModelMetadata?, path: String) throws {
+        var error: UnsafeMutablePointer<CChar>?
+        let status = vs_torch_define_module(source, metadata?.jsonText(), path, &error)
+        if status != 0 { throw VideoSegError.model(path: path, message: consume(error)) }
+    }
+
+    static func explainLoadFailure(_ message: String) -> String {
+        if message.contains("PytorchStreamReader") && message.contains("central directory") {
+            return "not a TorchScript file (\(message))"
+        }
+        if message.lowercased().contains("version") {
+            return "this TorchScript file was written by a newer PyTorch than libtorch 1.13 can read (\(message)); "
+                + "re-export it with PyTorch 1.13, e.g. Models/export_deeplabv3.py"
+        }
+        return "cannot load TorchScript model: \(message)"
+    }
+}
+
+/// Takes ownership of a bridge error string.
+private func consume(_ error: UnsafeMutablePointer<CChar>?) -> String {
+    guard let error else { return "unknown error" }
+    defer { vs_torch_free_string(error) }
+    return String(cString: error)
+}

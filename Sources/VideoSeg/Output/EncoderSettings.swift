@@ -1,0 +1,17 @@
+/// How the annotated video is encoded.
+public struct EncoderSettings: Equatable, Sendable {
+    /// An FFmpeg encoder name (`libx264`, `libvpx-vp9`, `ffv1`, ...) or codec name (`h264`);
+    /// nil picks the container's usual codec: H.264 for mp4/mov/mkv/avi, VP9 for webm.
+    public var codec: String?
+    /// Constant rate factor, for encoders that have one (lower is better quality).
+    public var crf: Int
+    /// Speed preset, for encoders that have one.
+    public var preset: String
+
+    /// The CLI's defaults: container's codec, CRF 23, preset veryfast.
+    public init(codec: String? = nil, crf: Int = 23, preset: String = "veryfast") {
+        self.codec = codec
+        self.crf = crf
+        self.preset = preset
+    }
+}

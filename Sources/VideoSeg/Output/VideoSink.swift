@@ -1,0 +1,292 @@
+import CFFmpeg
+import Foundation
+
+/// The picture the sink encodes: size, the source's tags, and timing.
+struct VideoFormat {
+    var width: Int
+    var height: Int
+    var timeBase: AVRational
+    var frameRate: AVRational
+    var sampleAspectRatio: AVRational
+    var colorPrimaries: AVColorPrimaries
+    var colorTransfer: AVColorTransferCharacteristic
+    var colorspace: AVColorSpace
+    var fullRange: Bool
+    /// The 8-bit planar YUV layout the source has (4:2:0, 4:2:2 or 4:4:4).
+    var sourcePixelFormat: AVPixelFormat
+    /// The source's display matrix, carried over to containers that keep it.
+    var displayMatrix: [UInt8]?
+}
+
+/// Encodes annotated frames and muxes them, with copied audio packets, into a file written under
+/// a temporary name and renamed into place when finalised. Not thread-safe: the sink stage owns it.
+final class VideoSink: @unchecked Sendable {
+    // @unchecked: written by the sink stage thread; finished or abandoned after it is joined.
+    let path: String
+    let temporaryPath: String
+    /// The pixel format frames must be in (8-bit planar YUV).
+    let pixelFormat: AVPixelFormat
+    /// The colour matrix and range the encoder is told about.
+    let colorspace: AVColorSpace
+    let fullRange: Bool
+    /// Non-fatal notes, e.g. audio that the container cannot hold.
+    private(set) var warnings: [String] = []
+    private(set) var framesWritten = 0
+    private(set) var encoderName: String
+
+    private var formatContext: UnsafeMutablePointer<AVFormatContext>?
+    private var encoder: UnsafeMutablePointer<AVCodecContext>?
+    private var videoStream: UnsafeMutablePointer<AVStream>!
+    private var audioStream: UnsafeMutablePointer<AVStream>?
+    private let audioInputTimeBase: AVRational
+    private let packet: UnsafeMutablePointer<AVPacket>
+    private var finished = false
+
+    /// The container's usual encoder for each extension.
+    static let defaultEncoders: [String: String] = [
+        "mp4": "libx264", "m4v": "libx264", "mov": "libx264", "mkv": "libx264", "avi": "libx264", "webm": "libvpx-vp9",
+    ]
+
+    init(path: String, format: VideoFormat, settings: EncoderSettings, audio: UnsafeMutablePointer<AVStream>?) throws {
+        self.path = path
+        let url = URL(fileURLWithPath: path)
+        temporaryPath = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).videoseg-partial").path
+        guard let outputFormat = av_guess_format(nil, path, nil) else {
+            throw VideoSegError.outputNotWritable(path: path, reason: "no container known for the extension \".\(url.pathExtension)\"")
+        }
+        let containerName = String(cString: outputFormat.pointee.name)
+        let encoderCodec = try VideoSink.findEncoder(settings.codec, path: path, outputFormat: outputFormat)
+        encoderName = String(cString: encoderCodec.pointee.name)
+        if avformat_query_codec(outputFormat, encoderCodec.pointee.id, FF_COMPLIANCE_NORMAL) == 0 {
+            throw VideoSegError.codecNotSupportedByContainer(codec: encoderName, container: containerName, path: path)
+        }
+        pixelFormat = try VideoSink.pixelFormat(for: encoderCodec, format: format, path: path)
+        let rgbSource = av_pix_fmt_desc_get(format.sourcePixelFormat).map { $0.pointee.flags & UInt64(AV_PIX_FMT_FLAG_RGB) != 0 } ?? false
+        colorspace = rgbSource || format.colorspace == AVCOL_SPC_RGB ? AVCOL_SPC_BT470BG : format.colorspace
+        fullRange = rgbSource ? false : format.fullRange
+
+        var context: UnsafeMutablePointer<AVFormatContext>?
+        try checkFFmpeg(avformat_alloc_output_context2(&context, outputFormat, nil, temporaryPath), path: path, operation: "creating the output")
+        formatContext = context
+        packet = av_packet_alloc()!
+        audioInputTimeBase = audio?.pointee.time_base ?? AVRational(num: 1, den: 1)
+        var ownsResources = true
+        defer { if ownsResources { releaseAll(removeFile: true) } }
+
+        encoder = avcodec_alloc_context3(encoderCodec)
+        guard let encoder, let stream = avformat_new_stream(context, nil) else {
+            throw VideoSegError.writeFailed(path: path, reason: "out of memory")
+        }
+        videoStream = stream
+        encoder.pointee.width = Int32(format.width)
+        encoder.pointee.height = Int32(format.height)
+        encoder.pointee.pix_fmt = pixelFormat
+        encoder.pointee.time_base = format.timeBase
+        if format.frameRate.num > 0 && format.frameRate.den > 0 { encoder.pointee.framerate = format.frameRate }
+        encoder.pointee.sample_aspect_ratio = format.sampleAspectRatio
+        encoder.pointee.color_primaries = format.colorPrimaries
+        encoder.pointee.color_trc = format.colorTransfer
+        encoder.pointee.colorspace = colorspace
+        encoder.pointee.color_range = fullRange ? AVCOL_RANGE_JPEG : AVCOL_RANGE_MPEG
+        encoder.pointee.thread_count = 0
+        if outputFormat.pointee.flags & AVFMT_GLOBALHEADER != 0 {
+            encoder.pointee.flags |= AV_CODEC_FLAG_GLOBAL_HEADER
+        }
+        var options: OpaquePointer? = nil
+        defer { av_dict_free(&options) }
+        if VideoSink.hasPrivateOption(encoderCodec, "crf") {
+            av_dict_set(&options, "crf", String(settings.crf), 0)
+            if encoderName == "libvpx-vp9" { encoder.pointee.bit_rate = 0 }
+        }
+        if VideoSink.hasPrivateOption(encoderCodec, "preset") {
+            av_dict_set(&options, "preset", settings.preset, 0)
+        }
+        if encoderName == "libvpx-vp9" {
+            // libvpx's defaults are tuned for quality at any cost; these keep it near real time.
+            av_dict_set(&options, "deadline", "good", 0)
+            av_dict_set(&options, "cpu-used", "5", 0)
+            av_dict_set(&options, "row-mt", "1", 0)
+        }
+        let openStatus = avcodec_open2(encoder, encoderCodec, &options)
+        if openStatus < 0 {
+            throw VideoSegError.ffmpeg(path: path, operation: "opening the \(encoderName) encoder", code: openStatus,
+                                       message: ffmpegErrorString(openStatus))
+        }
+        if let leftover = av_dict_get(options, "", nil, AV_DICT_IGNORE_SUFFIX) {
+            throw VideoSegError.invalidOption("\(encoderName) does not accept \(String(cString: leftover.pointee.key)) \"\(String(cString: leftover.pointee.value))\"")
+        }
+        try checkFFmpeg(avcodec_parameters_from_context(stream.pointee.codecpar, encoder), path: path, operation: "encoder parameters")
+        stream.pointee.time_base = encoder.pointee.time_base
+        stream.pointee.avg_frame_rate = encoder.pointee.framerate
+        stream.pointee.sample_aspect_ratio = format.sampleAspectRatio
+        if let matrix = format.displayMatrix {
+            _ = matrix.withUnsafeBufferPointer { vs_stream_set_display_matrix(stream, $0.baseAddress, $0.count) }
+        }
+
+        if let audio {
+            let codecID = audio.pointee.codecpar.pointee.codec_id
+            let codecName = String(cString: avcodec_get_name(codecID))
+            if avformat_query_codec(outputFormat, codecID, FF_COMPLIANCE_NORMAL) == 0 {
+                warnings.append("the \(containerName) container cannot hold \(codecName) audio; the output has no audio")
+            } else if let audioOut = avformat_new_stream(context, nil) {
+                try checkFFmpeg(avcodec_parameters_copy(audioOut.pointee.codecpar, audio.pointee.codecpar), path: path, operation: "audio parameters")
+                audioOut.pointee.codecpar.pointee.codec_tag = 0
+                audioOut.pointee.time_base = audio.pointee.time_base
+                audioStream = audioOut
+            }
+        }
+
+        let directory = url.deletingLastPathComponent().path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw VideoSegError.outputNotWritable(path: path, reason: "folder \(directory) does not exist")
+        }
+        let ioStatus = avio_open(&context!.pointee.pb, temporaryPath, AVIO_FLAG_WRITE)
+        if ioStatus < 0 {
+            throw VideoSegError.outputNotWritable(path: path, reason: ffmpegErrorString(ioStatus))
+        }
+        let headerStatus = avformat_write_header(context, nil)
+        if headerStatus < 0 {
+            throw VideoSegError.writeFailed(path: path, reason: ffmpegErrorString(headerStatus))
+        }
+        ownsResources = false
+    }
+
+    deinit {
+        releaseAll(removeFile: !finished)
+        var ownedPacket: UnsafeMutablePointer<AVPacket>? = packet
+        av_packet_free(&ownedPacket)
+    }
+
+    private static func findEncoder(_ name: String?, path: String, outputFormat: UnsafePointer<AVOutputFormat>) throws
+        -> UnsafePointer<AVCodec>
+    {
+        if let name {
+            if let codec = avcodec_find_encoder_by_name(name) { return codec }
+            if let descriptor = avcodec_descriptor_get_by_name(name), let codec = avcodec_find_encoder(descriptor.pointee.id) {
+                return codec
+            }
+            throw VideoSegError.unknownCodec(name: name)
+        }
+        let fileExtension = URL(fileURLWithPath: path).pathExtension.lowercased()
+        if let preferred = defaultEncoders[fileExtension], let codec = avcodec_find_encoder_by_name(preferred) {
+            return codec
+        }
+        if let codec = avcodec_find_encoder(outputFormat.pointee.video_codec) { return codec }
+        throw VideoSegError.outputNotWritable(path: path, reason: "no video encoder for this container")
+    }
+
+    private static func hasPrivateOption(_ codec: UnsafePointer<AVCodec>, _ name: String) -> Bool {
+        guard let privateClass = codec.pointee.priv_class else { return false }
+        var classPointer: UnsafePointer<AVClass>? = privateClass
+        return withUnsafeMutablePointer(to: &classPointer) { pointer in
+            av_opt_find(UnsafeMutableRawPointer(pointer), name, nil, 0, AV_OPT_SEARCH_FAKE_OBJ) != nil
+        }
+    }
+
+    /// The 8-bit planar YUV format to encode: the source's chroma layout where the encoder takes
+    /// it, 4:4:4 for odd sizes (4:2:0 cannot represent them without a crop), else 4:2:0.
+    private static func pixelFormat(for codec: UnsafePointer<AVCodec>, format: VideoFormat, path: String) throws -> AVPixelFormat {
+        var wanted = AV_PIX_FMT_YUV420P
+        if let descriptor = av_pix_fmt_desc_get(format.sourcePixelFormat) {
+            let isRGB = descriptor.pointee.flags & UInt64(AV_PIX_FMT_FLAG_RGB) != 0
+            let (w, h) = (descriptor.pointee.log2_chroma_w, descriptor.pointee.log2_chroma_h)
+            if isRGB || (w == 0 && h == 0 && descriptor.pointee.nb_components >= 3) {
+                wanted = AV_PIX_FMT_YUV444P
+            } else if w == 1 && h == 0 {
+                wanted = AV_PIX_FMT_YUV422P
+            }
+        }
+        if format.width % 2 == 1 || format.height % 2 == 1 { wanted = AV_PIX_FMT_YUV444P }
+        let accepted = supportedFormats(codec)
+        if accepted.isEmpty || accepted.contains(wanted) { return wanted }
+        let candidates = [AV_PIX_FMT_YUV444P, AV_PIX_FMT_YUV422P, AV_PIX_FMT_YUV420P].filter { accepted.contains($0) }
+        if let fallback = candidates.first(where: { $0 != AV_PIX_FMT_YUV420P || (format.width % 2 == 0 && format.height % 2 == 0) }) {
+            return fallback
+        }
+        throw VideoSegError.invalidOption("\(path): \(String(cString: codec.pointee.name)) cannot encode \(format.width)x\(format.height) as 8-bit planar YUV; choose another --codec")
+    }
+
+    private static func supportedFormats(_ codec: UnsafePointer<AVCodec>) -> [AVPixelFormat] {
+        guard var pointer = codec.pointee.pix_fmts else { return [] }
+        var result: [AVPixelFormat] = []
+        while pointer.pointee != AV_PIX_FMT_NONE {
+            result.append(pointer.pointee)
+            pointer += 1
+        }
+        return result
+    }
+
+    /// Encodes one frame (already in `pixelFormat`, with its source `pts`).
+    func write(frame: UnsafeMutablePointer<AVFrame>) throws {
+        try send(frame)
+        framesWritten += 1
+    }
+
+    /// Muxes one copied audio packet; dropped when the container could not take the audio.
+    func write(audio: UnsafeMutablePointer<AVPacket>) throws {
+        guard let audioStream else { return }
+        audio.pointee.stream_index = audioStream.pointee.index
+        audio.pointee.pos = -1
+        av_packet_rescale_ts(audio, audioInputTimeBase, audioStream.pointee.time_base)
+        try mux(audio)
+    }
+
+    private func send(_ frame: UnsafeMutablePointer<AVFrame>?) throws {
+        guard let encoder else { return }
+        try checkFFmpeg(avcodec_send_frame(encoder, frame), path: path, operation: "encoding")
+        while true {
+            let status = avcodec_receive_packet(encoder, packet)
+            if status == vs_averror_eagain() || status == vs_averror_eof() { return }
+            try checkFFmpeg(status, path: path, operation: "encoding")
+            packet.pointee.stream_index = videoStream.pointee.index
+            av_packet_rescale_ts(packet, encoder.pointee.time_base, videoStream.pointee.time_base)
+            try mux(packet)
+        }
+    }
+
+    private func mux(_ packet: UnsafeMutablePointer<AVPacket>) throws {
+        let status = av_interleaved_write_frame(formatContext, packet)
+        if status < 0 {
+            throw VideoSegError.writeFailed(path: path, reason: ffmpegErrorString(status))
+        }
+    }
+
+    /// Flushes the encoder, writes the trailer and renames the file into place. When that
+    /// fails the partial file is removed and the error thrown.
+    func finish() throws {
+        do {
+            try send(nil)
+            let trailer = av_write_trailer(formatContext)
+            if trailer < 0 { throw VideoSegError.writeFailed(path: path, reason: ffmpegErrorString(trailer)) }
+            if let io = formatContext?.pointee.pb, io.pointee.error < 0 {
+                throw VideoSegError.writeFailed(path: path, reason: ffmpegErrorString(io.pointee.error))
+            }
+            let closeStatus = avio_closep(&formatContext!.pointee.pb)
+            if closeStatus < 0 { throw VideoSegError.writeFailed(path: path, reason: ffmpegErrorString(closeStatus)) }
+            if rename(temporaryPath, path) != 0 {
+                throw VideoSegError.writeFailed(path: path, reason: String(cString: strerror(errno)))
+            }
+            finished = true
+            releaseAll(removeFile: false)
+        } catch {
+            releaseAll(removeFile: true)
+            throw error
+        }
+    }
+
+    /// Gives up: releases everything and removes the partial file.
+    func abandon() {
+        releaseAll(removeFile: true)
+    }
+
+    private func releaseAll(removeFile: Bool) {
+        avcodec_free_context(&encoder)
+        if let context = formatContext {
+            if context.pointee.pb != nil { avio_closep(&formatContext!.pointee.pb) }
+            avformat_free_context(context)
+            formatContext = nil
+            if removeFile { unlink(temporaryPath) }
+        }
+    }
+}

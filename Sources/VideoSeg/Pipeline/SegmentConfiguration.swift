@@ -1,0 +1,81 @@
+/// Everything `videoseg segment` needs to know, as a value the CLI builds and tests construct.
+public struct SegmentConfiguration: Sendable {
+    /// The video to segment.
+    public var input: String
+    /// The annotated video to write; its extension picks the container.
+    public var output: String
+    /// Replace an existing output.
+    public var overwrite = false
+    /// The TorchScript model.
+    public var modelPath: String
+    /// Metadata from the command line; beats the model's own.
+    public var metadataOverrides = ModelMetadata()
+    /// The model's input size; nil takes the model's metadata, else 400 on the short side.
+    public var inputSize: InputSize?
+    /// Blend or mask, alpha.
+    public var style = OverlayStyle()
+    /// Class names to tint (resolved against the model's labels); nil tints all but background.
+    public var classNames: [String]?
+    /// Codec, CRF, preset.
+    public var encoder = EncoderSettings()
+    /// Copy the audio stream.
+    public var includeAudio = true
+    /// Stop after this many frames.
+    public var maxFrames: Int?
+    /// Slots in each queue between stages.
+    public var queueDepth = 4
+    /// libtorch intra-op threads.
+    public var threads = SegmentConfiguration.defaultThreads
+    /// Freeze and optimise the TorchScript graph for inference.
+    public var optimizeModel = true
+
+    /// One libtorch thread per core but one, leaving a core for decoding, rendering and
+    /// encoding, which run beside inference; at least one.
+    public static var defaultThreads: Int {
+        max(1, ProcessInfo.processInfo.activeProcessorCount - 1)
+    }
+
+    /// A configuration with the CLI's defaults.
+    public init(input: String, output: String, modelPath: String) {
+        self.input = input
+        self.output = output
+        self.modelPath = modelPath
+    }
+}
+
+import Foundation
+
+/// What a finished run did.
+public struct SegmentResult: Sendable {
+    /// Frames decoded, and frames written (equal unless the run failed).
+    public var framesDecoded: Int
+    public var framesWritten: Int
+    /// Wall-clock seconds from the first frame to the finalised output.
+    public var seconds: Double
+    /// The output written.
+    public var output: String
+    /// Whether a stop request (Ctrl-C, SIGTERM) ended it early.
+    public var interrupted: Bool
+    /// Damage in the input and other non-fatal problems.
+    public var warnings: [String]
+    /// Whether the input was damaged (corrupt packets, truncation).
+    public var inputDamaged: Bool
+    /// Busy seconds per stage (source, preprocess, inference, render, sink).
+    public var stageSeconds: [String: Double]
+    /// The model input size used.
+    public var modelInputWidth: Int
+    public var modelInputHeight: Int
+
+    /// Frames per second over the whole run.
+    public var framesPerSecond: Double { seconds > 0 ? Double(framesWritten) / seconds : 0 }
+}
+
+/// A running count for progress displays.
+public struct SegmentProgress: Sendable {
+    /// Frames written to the output so far.
+    public var framesDone = 0
+    /// The total, when the container tells it (or after --max-frames).
+    public var framesExpected: Int?
+    /// Seconds since the first frame was decoded.
+    public var seconds = 0.0
+}

@@ -1,0 +1,361 @@
+import CFFmpeg
+import Foundation
+
+/// Segments a recorded video: source → preprocess → inference → render → sink, each stage a
+/// thread of its own, joined by bounded queues (backpressure, bounded memory). The first error
+/// cancels every stage; what was written is finalised into a playable file and the error is
+/// thrown once. `requestStop()` (Ctrl-C) stops reading and drains what was decoded.
+public final class SegmentationPipeline: @unchecked Sendable {
+    // @unchecked: mutable state is in `Locked` boxes; stage objects are owned by their threads.
+    public let configuration: SegmentConfiguration
+    private let stopRequested = Locked(false)
+    private let failure = Locked<Error?>(nil)
+    private let progressState = Locked(SegmentProgress())
+    private let stageTimes = Locked<[String: Double]>([:])
+    private var queues: [BoundedQueue<PipelineItem>] = []
+
+    /// Creates a pipeline; nothing is opened until `run`.
+    public init(configuration: SegmentConfiguration) {
+        self.configuration = configuration
+    }
+
+    /// Asks the run to stop reading input; frames already decoded are still written. Safe from
+    /// any thread, including a signal handler's queue.
+    public func requestStop() {
+        stopRequested.withLock { $0 = true }
+    }
+
+    /// A snapshot of the progress, for a display polling it.
+    public var progress: SegmentProgress { progressState.current }
+
+    /// Runs the whole job and returns when every stage thread has ended.
+    public func run() throws -> SegmentResult {
+        let config = configuration
+        try OutputPolicy.check(output: config.output, input: config.input, overwrite: config.overwrite)
+        let source = try MediaSource(path: config.input)
+        let model = try SegmentationModel(path: config.modelPath, overrides: config.metadataOverrides)
+        model.threads = config.threads
+        let upright = source.orientation.uprightSize(width: source.width, height: source.height)
+        let modelSize = try SegmentationPipeline.modelInputSize(model: model, requested: config.inputSize, uprightWidth: upright.width, uprightHeight: upright.height)
+        try model.prepare(width: modelSize.width, height: modelSize.height, optimize: config.optimizeModel)
+        let tinted = try SegmentationPipeline.resolveClasses(config.classNames, labels: model.labels, modelPath: model.path)
+        var style = config.style
+        style.classes = tinted
+
+        let format = SegmentationPipeline.videoFormat(of: source)
+        let sink = try VideoSink(path: config.output, format: format, settings: config.encoder,
+                                 audio: config.includeAudio ? source.audioStream : nil)
+        let converter = FrameConverter(width: format.width, height: format.height, pixelFormat: sink.pixelFormat,
+                                       colorspace: sink.colorspace, fullRange: sink.fullRange)
+        let renderer = OverlayRenderer(
+            style: style, colors: ColorMap.colors(count: model.labels.count, custom: model.metadata.colors),
+            matrix: YUVMatrix(colorspace: sink.colorspace, range: sink.fullRange ? AVCOL_RANGE_JPEG : AVCOL_RANGE_MPEG))
+        let preprocessor = Preprocessor(width: modelSize.width, height: modelSize.height, orientation: source.orientation,
+                                        mean: model.metadata.mean ?? [0, 0, 0], std: model.metadata.std ?? [1, 1, 1])
+        let tensorPool = BufferPool<Float>(count: preprocessor.tensorCount)
+        let classMapPool = BufferPool<UInt8>(count: model.classMapCount)
+        let mapWidth = model.outputShape[3], mapHeight = model.outputShape[2]
+
+        var expected = source.estimatedFrameCount
+        if let limit = config.maxFrames { expected = min(expected ?? limit, limit) }
+        progressState.withLock { $0.framesExpected = expected }
+
+        let depth = max(1, config.queueDepth)
+        queues = (0..<4).map { _ in BoundedQueue<PipelineItem>(capacity: depth) }
+        let decodedQueue = queues[0], preparedQueue = queues[1], segmentedQueue = queues[2], renderedQueue = queues[3]
+        let start = DispatchTime.now()
+        let framesDecoded = Locked(0)
+        let sourceWarnings = Locked<[String]>([])
+
+        let group = DispatchGroup()
+        startStage("source", group: group, output: decodedQueue) {
+            let count = try self.runSource(source, into: decodedQueue, tensorPool: tensorPool, classMapPool: classMapPool, start: start)
+            framesDecoded.withLock { $0 = count }
+            sourceWarnings.withLock { $0 = source.warnings }
+        }
+        startStage("preprocess", group: group, output: preparedQueue) {
+            try self.transform(from: decodedQueue, to: preparedQueue, stage: "preprocess") { box in
+                let tensor = tensorPool.obtain()
+                box.tensor = tensor
+                try preprocessor.process(box.decoded!, into: tensor.baseAddress!)
+            }
+        }
+        startStage("inference", group: group, output: segmentedQueue) {
+            try self.transform(from: preparedQueue, to: segmentedQueue, stage: "inference") { box in
+                let classMap = classMapPool.obtain()
+                box.classMap = classMap
+                try model.segment(box.tensor!.baseAddress!, into: classMap)
+                box.releaseTensor()
+            }
+        }
+        let renderedFrame = RenderedFramePool()
+        startStage("render", group: group, output: renderedQueue) {
+            var samplers: (luma: ClassMapSampler, chroma: ClassMapSampler)?
+            try self.transform(from: segmentedQueue, to: renderedQueue, stage: "render") { box in
+                let frame = renderedFrame.obtain()
+                box.rendered = frame
+                box.renderedPool = renderedFrame
+                try converter.convert(box.decoded!, into: frame, path: config.output)
+                av_frame_free(&box.decoded)
+                if samplers == nil {
+                    samplers = SegmentationPipeline.samplers(for: frame, orientation: source.orientation, mapWidth: mapWidth, mapHeight: mapHeight)
+                }
+                SegmentationPipeline.draw(renderer, on: frame, classMap: box.classMap!, samplers: samplers!)
+            }
+        }
+        startStage("sink", group: group, output: nil) {
+            try self.runSink(sink, from: renderedQueue, start: start)
+        }
+        group.wait()
+
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+        let warnings = sourceWarnings.current + sink.warnings
+        let decodedCount = framesDecoded.current
+        if let error = failure.current {
+            // Keep what was written, playable, unless the output itself is what failed.
+            let outputFailed: Bool
+            if case VideoSegError.writeFailed = error { outputFailed = true } else { outputFailed = false }
+            if !outputFailed && sink.framesWritten > 0 {
+                try? sink.finish()
+            } else {
+                sink.abandon()
+            }
+            throw error
+        }
+        try sink.finish()
+        progressState.withLock { $0.seconds = seconds }
+        return SegmentResult(
+            framesDecoded: decodedCount, framesWritten: sink.framesWritten, seconds: seconds, output: config.output,
+            interrupted: stopRequested.current, warnings: warnings, inputDamaged: !sourceWarnings.current.isEmpty,
+            stageSeconds: stageTimes.current, modelInputWidth: modelSize.width, modelInputHeight: modelSize.height)
+    }
+
+    // MARK: - Stages
+
+    /// Starts a stage thread. Its first error is recorded and cancels every queue; its output
+    /// queue is closed when it ends normally.
+    private func startStage(_ name: String, group: DispatchGroup, output: BoundedQueue<PipelineItem>?, body: @escaping @Sendable () throws -> Void) {
+        group.enter()
+        let thread = Thread { [self] in
+            defer { group.leave() }
+            do {
+                try body()
+                output?.close()
+            } catch {
+                fail(error)
+            }
+        }
+        thread.name = "videoseg.\(name)"
+        // libtorch's interpreter and FFmpeg's decoders can use more stack than a default thread has.
+        thread.stackSize = 8 << 20
+        thread.start()
+    }
+
+    private func fail(_ error: Error) {
+        let first = failure.withLock { current -> Bool in
+            if current == nil {
+                current = error
+                return true
+            }
+            return false
+        }
+        if first {
+            for queue in queues { queue.cancel() }
+        }
+    }
+
+    private func addTime(_ stage: String, since start: DispatchTime) {
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+        stageTimes.withLock { $0[stage, default: 0] += seconds }
+    }
+
+    /// Takes items, applies `work` to video frames (audio passes untouched) and hands them on.
+    private func transform(from input: BoundedQueue<PipelineItem>, to output: BoundedQueue<PipelineItem>, stage: String,
+                           work: (VideoFrameBox) throws -> Void) throws
+    {
+        while let item = input.take() {
+            if case .video(let box) = item {
+                let began = DispatchTime.now()
+                try work(box)
+                addTime(stage, since: began)
+            }
+            if !output.put(item) { return }
+        }
+    }
+
+    /// Reads and decodes; holds audio packets back until a video frame at least as late has been
+    /// sent, so that a stop can cut the audio where the video ends. Returns the frames decoded.
+    private func runSource(_ source: MediaSource, into output: BoundedQueue<PipelineItem>, tensorPool: BufferPool<Float>,
+                           classMapPool: BufferPool<UInt8>, start: DispatchTime) throws -> Int
+    {
+        let videoTimeBase = source.timeBase
+        let audioTimeBase = source.audioTimeBase ?? AVRational(num: 1, den: 1)
+        var heldAudio: [AudioPacketBox] = []
+        var count = 0
+        var lastPts: Int64?
+        var cut = false
+        func audioTime(_ box: AudioPacketBox) -> Int64 {
+            let packet = box.packet!.pointee
+            return packet.pts != vs_nopts_value() ? packet.pts : packet.dts
+        }
+        func releaseAudio(upTo videoPts: Int64?, strictlyBefore: Bool) -> Bool {
+            while let first = heldAudio.first {
+                let time = audioTime(first)
+                if let videoPts, time != vs_nopts_value() {
+                    let order = av_compare_ts(time, audioTimeBase, videoPts, videoTimeBase)
+                    if order > 0 || (strictlyBefore && order == 0) { break }
+                }
+                heldAudio.removeFirst()
+                if !output.put(.audio(first)) { return false }
+            }
+            return true
+        }
+        while !stopRequested.current {
+            if let limit = configuration.maxFrames, count >= limit {
+                cut = true
+                break
+            }
+            let began = DispatchTime.now()
+            guard let event = try source.next() else { break }
+            addTime("source", since: began)
+            switch event {
+            case .audio(let packet):
+                heldAudio.append(AudioPacketBox(packet))
+                // A file whose audio runs on far past its video would otherwise hold it all.
+                if heldAudio.count > 512, !output.put(.audio(heldAudio.removeFirst())) { return count }
+            case .video(let frame):
+                let box = VideoFrameBox(decoded: frame, index: count, tensorPool: tensorPool, classMapPool: classMapPool)
+                lastPts = frame.pointee.pts
+                if !releaseAudio(upTo: lastPts, strictlyBefore: false) { return count }
+                if !output.put(.video(box)) { return count }
+                count += 1
+            }
+        }
+        if stopRequested.current { cut = true }
+        if cut {
+            let end = lastPts.map { $0 + source.nominalFrameDuration }
+            _ = releaseAudio(upTo: end ?? 0, strictlyBefore: true)
+            heldAudio.removeAll()
+        } else {
+            _ = releaseAudio(upTo: nil, strictlyBefore: false)
+        }
+        return count
+    }
+
+    private func runSink(_ sink: VideoSink, from input: BoundedQueue<PipelineItem>, start: DispatchTime) throws {
+        while let item = input.take() {
+            let began = DispatchTime.now()
+            switch item {
+            case .video(let box):
+                try sink.write(frame: box.rendered!)
+                let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+                progressState.withLock {
+                    $0.framesDone += 1
+                    $0.seconds = elapsed
+                }
+            case .audio(let box):
+                try sink.write(audio: box.packet!)
+            }
+            addTime("sink", since: began)
+        }
+    }
+
+    // MARK: - Set-up helpers
+
+    /// The model input size: the request, else the model's metadata, else 400 on the short side.
+    /// A model that works only at its own size refuses any other.
+    static func modelInputSize(model: SegmentationModel, requested: InputSize?, uprightWidth: Int, uprightHeight: Int) throws
+        -> (width: Int, height: Int)
+    {
+        let metadataSize = model.metadata.inputSize ?? .shortSide(400)
+        if let requested, model.metadata.fixedInputSize == true {
+            let fixed = metadataSize.resolved(forUprightWidth: uprightWidth, height: uprightHeight)
+            let asked = requested.resolved(forUprightWidth: uprightWidth, height: uprightHeight)
+            if fixed != asked {
+                throw VideoSegError.invalidOption(
+                    "\(model.path): this model works only at \(fixed.width)x\(fixed.height); --input-size \(requested) is not possible")
+            }
+        }
+        return (requested ?? metadataSize).resolved(forUprightWidth: uprightWidth, height: uprightHeight)
+    }
+
+    /// Class names → ids; unknown names are an error that lists the labels.
+    static func resolveClasses(_ names: [String]?, labels: [String], modelPath: String) throws -> Set<Int>? {
+        guard let names else { return nil }
+        var ids = Set<Int>()
+        for name in names {
+            let trimmed = name.trimmingCharacters(in: .whitespaces)
+            if let id = labels.firstIndex(of: trimmed) {
+                ids.insert(id)
+            } else if let id = Int(trimmed), id >= 0, id < labels.count {
+                ids.insert(id)
+            } else {
+                throw VideoSegError.invalidOption("--classes: \"\(trimmed)\" is not a class of \(modelPath) (classes: \(labels.joined(separator: ", ")))")
+            }
+        }
+        return ids
+    }
+
+    static func videoFormat(of source: MediaSource) -> VideoFormat {
+        let decoder = source.decoder.pointee
+        var sar = source.videoStream.pointee.sample_aspect_ratio
+        if sar.num == 0 { sar = decoder.sample_aspect_ratio }
+        if sar.num == 0 { sar = AVRational(num: 1, den: 1) }
+        var size = 0
+        var matrix: [UInt8]?
+        if let data = vs_stream_display_matrix(source.videoStream, &size), size > 0 {
+            matrix = Array(UnsafeBufferPointer(start: data, count: size))
+        }
+        let fullRange = decoder.color_range == AVCOL_RANGE_JPEG || [AV_PIX_FMT_YUVJ420P, AV_PIX_FMT_YUVJ422P, AV_PIX_FMT_YUVJ444P].contains(decoder.pix_fmt)
+        return VideoFormat(
+            width: source.width, height: source.height, timeBase: source.timeBase, frameRate: source.frameRate,
+            sampleAspectRatio: sar, colorPrimaries: decoder.color_primaries, colorTransfer: decoder.color_trc,
+            colorspace: decoder.colorspace, fullRange: fullRange, sourcePixelFormat: decoder.pix_fmt, displayMatrix: matrix)
+    }
+
+    static func samplers(for frame: UnsafeMutablePointer<AVFrame>, orientation: Orientation, mapWidth: Int, mapHeight: Int)
+        -> (luma: ClassMapSampler, chroma: ClassMapSampler)
+    {
+        let width = Int(frame.pointee.width), height = Int(frame.pointee.height)
+        let luma = ClassMapSampler(frameWidth: width, frameHeight: height, orientation: orientation, mapWidth: mapWidth, mapHeight: mapHeight)
+        let descriptor = av_pix_fmt_desc_get(AVPixelFormat(frame.pointee.format))!.pointee
+        let shiftW = Int(descriptor.log2_chroma_w), shiftH = Int(descriptor.log2_chroma_h)
+        let chroma = luma.subsampled(log2Width: shiftW, log2Height: shiftH,
+                                     planeWidth: (width + (1 << shiftW) - 1) >> shiftW, planeHeight: (height + (1 << shiftH) - 1) >> shiftH)
+        return (luma, chroma)
+    }
+
+    static func draw(_ renderer: OverlayRenderer, on frame: UnsafeMutablePointer<AVFrame>, classMap: UnsafeMutableBufferPointer<UInt8>,
+                     samplers: (luma: ClassMapSampler, chroma: ClassMapSampler))
+    {
+        let planes = [frame.pointee.data.0, frame.pointee.data.1, frame.pointee.data.2]
+        let strides = [frame.pointee.linesize.0, frame.pointee.linesize.1, frame.pointee.linesize.2]
+        for plane in 0..<3 {
+            let sampler = plane == 0 ? samplers.luma : samplers.chroma
+            renderer.render(plane: plane, pixels: planes[plane]!, stride: Int(strides[plane]),
+                            width: sampler.columnOffset.count, height: sampler.rowOffset.count,
+                            classMap: UnsafePointer(classMap.baseAddress!), sampler: sampler)
+        }
+    }
+}
+
+/// A free list of output frames: their buffers are reused once the encoder lets go of them.
+final class RenderedFramePool: @unchecked Sendable {
+    // @unchecked: the free list is behind a lock.
+    private let free = Locked<[UnsafeMutablePointer<AVFrame>]>([])
+
+    func obtain() -> UnsafeMutablePointer<AVFrame> {
+        free.withLock { $0.popLast() } ?? av_frame_alloc()!
+    }
+
+    func recycle(_ frame: UnsafeMutablePointer<AVFrame>) {
+        free.withLock { $0.append(frame) }
+    }
+
+    deinit {
+        for frame in free.current {
+            var owned: UnsafeMutablePointer<AVFrame>? = frame
+            av_frame_free(&owned)
+        }
+    }
+}

@@ -1,0 +1,57 @@
+/// Every failure VideoSeg reports. Each case carries what a person needs to act on it: the file,
+/// the stream or codec, and the underlying FFmpeg or libtorch message. `description` is one line.
+public enum VideoSegError: Error, Equatable, CustomStringConvertible, Sendable {
+    /// The input path does not exist.
+    case inputNotFound(path: String)
+    /// FFmpeg could open nothing that looks like a video in the file.
+    case notAVideo(path: String, reason: String)
+    /// An FFmpeg call failed; `operation` names the call, `code` is its AVERROR.
+    case ffmpeg(path: String, operation: String, code: Int32, message: String)
+    /// The model file could not be loaded or run.
+    case model(path: String, message: String)
+    /// The model's metadata (embedded, sidecar or CLI) is invalid or contradicts its output.
+    case modelMetadata(path: String, message: String)
+    /// The output exists and `--overwrite` was not given.
+    case outputExists(path: String)
+    /// The output path names the input file.
+    case outputIsInput(path: String)
+    /// The output cannot be created where it was asked for.
+    case outputNotWritable(path: String, reason: String)
+    /// Writing the output failed part-way (for example a full disk).
+    case writeFailed(path: String, reason: String)
+    /// No encoder of that name exists in this FFmpeg.
+    case unknownCodec(name: String)
+    /// The container chosen by the output's extension cannot hold that codec.
+    case codecNotSupportedByContainer(codec: String, container: String, path: String)
+    /// A command-line or configuration value is invalid.
+    case invalidOption(String)
+
+    public var description: String {
+        switch self {
+        case .inputNotFound(let path):
+            return "\(path): no such file"
+        case .notAVideo(let path, let reason):
+            return "\(path): not a video: \(reason)"
+        case .ffmpeg(let path, let operation, _, let message):
+            return "\(path): \(operation) failed: \(message)"
+        case .model(let path, let message):
+            return "\(path): \(message)"
+        case .modelMetadata(let path, let message):
+            return "\(path): bad model metadata: \(message)"
+        case .outputExists(let path):
+            return "\(path): output exists (pass --overwrite to replace it)"
+        case .outputIsInput(let path):
+            return "\(path): output would overwrite the input"
+        case .outputNotWritable(let path, let reason):
+            return "\(path): cannot write output: \(reason)"
+        case .writeFailed(let path, let reason):
+            return "\(path): write failed: \(reason)"
+        case .unknownCodec(let name):
+            return "\(name): unknown encoder (see `ffmpeg -encoders`)"
+        case .codecNotSupportedByContainer(let codec, let container, let path):
+            return "\(path): the \(container) container cannot hold \(codec) video"
+        case .invalidOption(let message):
+            return message
+        }
+    }
+}
