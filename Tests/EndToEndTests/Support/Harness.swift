@@ -1,0 +1,116 @@
+import Foundation
+import Testing
+
+@testable import VideoSeg
+
+/// The repository root, found from this file's path.
+let repositoryRoot: URL = {
+    var url = URL(fileURLWithPath: #filePath)
+    while url.path != "/" {
+        url.deleteLastPathComponent()
+        if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url }
+    }
+    fatalError("no Package.swift above \(#filePath)")
+}()
+
+/// The `videoseg` binary built beside the test bundle.
+let videosegBinary: String = {
+    let candidates = [
+        Bundle.main.bundleURL.appendingPathComponent("videoseg").path,
+        Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("videoseg").path,
+        repositoryRoot.appendingPathComponent(".build/debug/videoseg").path,
+    ]
+    return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates.last!
+}()
+
+/// What a finished process printed and returned.
+struct ProcessOutput {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+/// Runs `executable` with `arguments` to completion. Output goes through files, so a chatty
+/// process can never block on a full pipe.
+@discardableResult
+func runProcess(_ executable: String, _ arguments: [String], directory: URL? = nil, environment: [String: String]? = nil) throws -> ProcessOutput {
+    let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("videoseg-proc-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: scratch) }
+    let outURL = scratch.appendingPathComponent("out"), errURL = scratch.appendingPathComponent("err")
+    FileManager.default.createFile(atPath: outURL.path, contents: nil)
+    FileManager.default.createFile(atPath: errURL.path, contents: nil)
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    if let directory { process.currentDirectoryURL = directory }
+    if let environment { process.environment = environment }
+    process.standardInput = FileHandle.nullDevice
+    process.standardOutput = try FileHandle(forWritingTo: outURL)
+    process.standardError = try FileHandle(forWritingTo: errURL)
+    try process.run()
+    process.waitUntilExit()
+    return ProcessOutput(
+        status: process.terminationStatus,
+        stdout: (try? String(contentsOf: outURL, encoding: .utf8)) ?? "",
+        stderr: (try? String(contentsOf: errURL, encoding: .utf8)) ?? "")
+}
+
+/// Runs the built `videoseg`.
+@discardableResult
+func videoseg(_ arguments: [String], directory: URL? = nil) throws -> ProcessOutput {
+    try runProcess(videosegBinary, arguments, directory: directory)
+}
+
+/// Runs `ffmpeg` quietly; throws when it fails (test inputs must be made).
+func ffmpeg(_ arguments: [String]) throws {
+    let result = try runProcess("/usr/bin/ffmpeg", ["-hide_banner", "-loglevel", "error", "-nostdin", "-y"] + arguments)
+    if result.status != 0 {
+        throw HarnessError.tool("ffmpeg \(arguments.joined(separator: " ")): \(result.stderr)")
+    }
+}
+
+enum HarnessError: Error {
+    case tool(String)
+}
+
+/// A fresh folder for one test, removed at the end.
+final class Scratch {
+    let url: URL
+
+    init() throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("videoseg-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(at: url)
+    }
+
+    func path(_ name: String) -> String {
+        url.appendingPathComponent(name).path
+    }
+
+    /// The names in the folder, hidden ones included (a leftover partial file shows up here).
+    func contents() -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []).sorted()
+    }
+}
+
+/// The deterministic test model: its scores are its input, so the class of a pixel is the
+/// RGB channel that is largest (0 red, 1 green, 2 blue). Mean 0 / std 1 keep the order.
+func makeChannelModel(in scratch: Scratch, name: String = "channels.pt", inputSize: InputSize = .shortSide(64)) throws -> String {
+    let path = scratch.path(name)
+    try SegmentationModel.define(
+        source: "def forward(self, x) -> Dict[str, Tensor]:\n    return {\"out\": x}\n",
+        metadata: ModelMetadata(labels: ["red", "green", "blue"], mean: [0, 0, 0], std: [1, 1, 1], inputSize: inputSize),
+        path: path)
+    return path
+}
+
+/// A random-weight torchvision model made by Models/make_test_models.py (.ci/run makes them).
+func cachedModel(_ name: String) throws -> String {
+    let path = repositoryRoot.appendingPathComponent("Models/.cache/\(name).pt").path
+    try #require(FileManager.default.fileExists(atPath: path), "run Models/make_test_models.py first (missing \(path))")
+    return path
+}
