@@ -174,6 +174,7 @@ public final class MediaSource: @unchecked Sendable {
             if let frame = try receiveFrame() { return .video(frame) }
             if draining {
                 finished = true
+                noteEarlyEnd()
                 break
             }
             let status = av_read_frame(formatContext, packet)
@@ -234,6 +235,25 @@ public final class MediaSource: @unchecked Sendable {
         }
         frame.pointee.pts = pts
         lastTimestamp = pts
+    }
+
+    /// A file cut short often ends in a clean EOF; the declared duration tells the difference.
+    private func noteEarlyEnd() {
+        guard let last = lastTimestamp else { return }
+        let stream = videoStream.pointee
+        var declaredEnd: Int64?
+        if stream.duration > 0 {
+            declaredEnd = (stream.start_time != vs_nopts_value() ? stream.start_time : 0) + stream.duration
+        } else if formatContext.pointee.duration > 0 {
+            let start = formatContext.pointee.start_time != vs_nopts_value() ? formatContext.pointee.start_time : 0
+            declaredEnd = av_rescale_q(start + formatContext.pointee.duration, AVRational(num: 1, den: vs_time_base_den()), stream.time_base)
+        }
+        guard let declaredEnd else { return }
+        // Allow the last frame's own duration and one more for rounding in the container.
+        if last + 3 * defaultDuration < declaredEnd {
+            let seen = Double(last) * av_q2d(stream.time_base), declared = Double(declaredEnd) * av_q2d(stream.time_base)
+            warnings.append(String(format: "video ends at %.2f s but the file declares %.2f s (truncated?)", seen, declared))
+        }
     }
 
     /// One frame's duration in the stream's time base, from the frame rate.

@@ -168,7 +168,7 @@ public final class SegmentationModel: @unchecked Sendable {
     }
 
     static func explainLoadFailure(_ message: String) -> String {
-        if message.contains("PytorchStreamReader") && message.contains("central directory") {
+        if message.contains("PytorchStreamReader failed reading zip archive") {
             return "not a TorchScript file (\(message))"
         }
         if message.lowercased().contains("version") {
