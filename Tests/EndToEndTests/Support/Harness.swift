@@ -114,3 +114,30 @@ func cachedModel(_ name: String) throws -> String {
     try #require(FileManager.default.fileExists(atPath: path), "run Models/make_test_models.py first (missing \(path))")
     return path
 }
+
+/// Runs the built `videoseg`, sends `signal` as soon as a stderr line contains `marker`, and
+/// returns what it printed. The signal follows the line, never a sleep.
+func videosegInterrupted(_ arguments: [String], signal: Int32, after marker: String) throws -> (output: ProcessOutput, signalled: Bool) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: videosegBinary)
+    process.arguments = arguments
+    process.standardInput = FileHandle.nullDevice
+    process.standardOutput = FileHandle.nullDevice
+    let pipe = Pipe()
+    process.standardError = pipe
+    try process.run()
+    var collected = Data()
+    var signalled = false
+    let handle = pipe.fileHandleForReading
+    while true {
+        let chunk = handle.availableData
+        if chunk.isEmpty { break }
+        collected.append(chunk)
+        if !signalled, String(decoding: collected, as: UTF8.self).contains(marker) {
+            kill(process.processIdentifier, signal)
+            signalled = true
+        }
+    }
+    process.waitUntilExit()
+    return (ProcessOutput(status: process.terminationStatus, stdout: "", stderr: String(decoding: collected, as: UTF8.self)), signalled)
+}
