@@ -5,8 +5,12 @@
 #include <torch/csrc/jit/passes/freeze_module.h>
 #include <torch/csrc/jit/passes/frozen_graph_optimizations.h>
 
+#include <atomic>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
+#include <set>
 #include <string>
 
 struct VSTorchModel {
@@ -41,8 +45,30 @@ void setError(char **error, const std::string &message) {
     if (error) *error = copyString(firstLine(message));
 }
 
+std::atomic<bool> showWarnings{false};
+
+/// libtorch warns through a thread-local handler that prints multi-line text to stderr on every
+/// occurrence (for example, once per frame). This one shows each distinct warning once, on one
+/// line, and only when asked (`-v`).
+class QuietWarningHandler : public c10::WarningHandler {
+   public:
+    void process(const c10::SourceLocation &, const std::string &message, const bool) override {
+        if (!showWarnings.load()) return;
+        std::lock_guard<std::mutex> lock(mutex_);
+        std::string line = firstLine(message);
+        if (seen_.insert(line).second) std::fprintf(stderr, "videoseg: libtorch warning: %s\n", line.c_str());
+    }
+
+   private:
+    std::mutex mutex_;
+    std::set<std::string> seen_;
+};
+
+QuietWarningHandler quietWarnings;
+
 template <typename Body>
 int32_t guarded(char **error, Body body) {
+    c10::Warning::WarningHandlerGuard warningGuard(&quietWarnings);
     try {
         body();
         return 0;
@@ -108,6 +134,8 @@ void vs_torch_set_num_threads(int32_t threads) {
 }
 
 int32_t vs_torch_get_num_threads(void) { return at::get_num_threads(); }
+
+void vs_torch_show_warnings(int32_t show) { showWarnings.store(show != 0); }
 
 VSTorchModel *vs_torch_model_load(const char *path, char **error) {
     VSTorchModel *result = nullptr;

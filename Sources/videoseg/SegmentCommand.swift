@@ -75,7 +75,7 @@ struct SegmentCommand: ParsableCommand {
     func run() throws {
         // A full disk under RLIMIT_FSIZE must be an error we report, not a signal that kills us.
         signal(SIGXFSZ, SIG_IGN)
-        FFmpegLog.configure(verbose: verbose)
+        LibraryLog.configure(verbose: verbose)
         do {
             let status = try segment()
             if status != 0 { throw ExitCode(status) }

@@ -1,4 +1,5 @@
 import CFFmpeg
+import CTorchBridge
 
 /// FFmpeg's message for an AVERROR code, e.g. "Invalid data found when processing input".
 func ffmpegErrorString(_ code: Int32) -> String {
@@ -17,10 +18,11 @@ func checkFFmpeg(_ code: Int32, path: String, operation: String) throws -> Int32
     return code
 }
 
-/// Sets FFmpeg's global log level: quiet unless the user asked for verbose output.
-public enum FFmpegLog {
-    /// Shows FFmpeg's own warnings and errors (`-v`), or hides everything but fatal ones.
+/// The libraries' own logging: quiet unless the user asked for verbose output.
+public enum LibraryLog {
+    /// Shows FFmpeg's and libtorch's own warnings (`-v`), or hides them.
     public static func configure(verbose: Bool) {
         av_log_set_level(verbose ? AV_LOG_WARNING : AV_LOG_QUIET)
+        vs_torch_show_warnings(verbose ? 1 : 0)
     }
 }

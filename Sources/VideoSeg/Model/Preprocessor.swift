@@ -11,14 +11,11 @@ public final class Preprocessor: @unchecked Sendable {
     private let orientation: Orientation
     /// Per channel, the normalised value of each 8-bit sample: `(v/255 − mean) / std`.
     private let lookup: [[Float]]
-    private var scaler: OpaquePointer?
+    private let scaler = FrameScaler()
     private var rgb: UnsafeMutablePointer<UInt8>
     private let rgbStride: Int
     private let storedWidth: Int
     private let storedHeight: Int
-    /// The context and source colours the scaler was last configured for; reconfiguring
-    /// rebuilds swscale's tables, too costly to do every frame.
-    private var configured: (scaler: OpaquePointer, colorspace: AVColorSpace, fullRange: Bool)?
 
     /// Prepares for frames shown with `orientation`, feeding a model of `width`×`height`.
     public init(width: Int, height: Int, orientation: Orientation, mean: [Float], std: [Float]) {
@@ -36,7 +33,6 @@ public final class Preprocessor: @unchecked Sendable {
     }
 
     deinit {
-        sws_freeContext(scaler)
         av_free(rgb)
     }
 
@@ -64,32 +60,11 @@ public final class Preprocessor: @unchecked Sendable {
     }
 
     private func scaleToRGB(_ frame: UnsafePointer<AVFrame>) throws {
-        scaler = sws_getCachedContext(
-            scaler, frame.pointee.width, frame.pointee.height, AVPixelFormat(frame.pointee.format),
-            Int32(storedWidth), Int32(storedHeight), AV_PIX_FMT_RGB24, SWS_BILINEAR, nil, nil, nil)
-        guard let scaler else {
-            throw VideoSegError.invalidOption("cannot scale \(frame.pointee.width)x\(frame.pointee.height) frames to \(storedWidth)x\(storedHeight) RGB")
-        }
-        let fullRange = ColorDetails.isFullRange(frame)
-        if configured?.scaler != scaler || configured?.colorspace != frame.pointee.colorspace
-            || configured?.fullRange != fullRange
-        {
-            ColorDetails.apply(to: scaler, source: frame, destinationColorspace: AVCOL_SPC_UNSPECIFIED, destinationFullRange: true)
-            configured = (scaler, frame.pointee.colorspace, fullRange)
-        }
         var destination: [UnsafeMutablePointer<UInt8>?] = [rgb, nil, nil, nil]
         var strides: [Int32] = [Int32(rgbStride), 0, 0, 0]
-        let sourceData = frame.pointee.data
-        let sourceStrides = frame.pointee.linesize
-        withUnsafePointer(to: sourceData) { dataTuple in
-            withUnsafePointer(to: sourceStrides) { strideTuple in
-                dataTuple.withMemoryRebound(to: UnsafePointer<UInt8>?.self, capacity: 8) { data in
-                    strideTuple.withMemoryRebound(to: Int32.self, capacity: 8) { lines in
-                        _ = sws_scale(scaler, data, lines, 0, frame.pointee.height, &destination, &strides)
-                    }
-                }
-            }
-        }
+        try scaler.scale(frame, width: storedWidth, height: storedHeight, format: AV_PIX_FMT_RGB24, flags: SWS_BILINEAR,
+                         destinationColorspace: AVCOL_SPC_UNSPECIFIED, destinationFullRange: true,
+                         data: &destination, strides: &strides)
     }
 
     private func normalise(into tensor: UnsafeMutablePointer<Float>) {

@@ -10,8 +10,7 @@ final class FrameConverter: @unchecked Sendable {
     /// The colour matrix and range of the output frames.
     let colorspace: AVColorSpace
     let fullRange: Bool
-    private var scaler: OpaquePointer?
-    private var configured: (scaler: OpaquePointer, colorspace: AVColorSpace, fullRange: Bool)?
+    private let scaler = FrameScaler()
 
     init(width: Int, height: Int, pixelFormat: AVPixelFormat, colorspace: AVColorSpace, fullRange: Bool) {
         self.width = width
@@ -19,10 +18,6 @@ final class FrameConverter: @unchecked Sendable {
         self.pixelFormat = pixelFormat
         self.colorspace = colorspace
         self.fullRange = fullRange
-    }
-
-    deinit {
-        sws_freeContext(scaler)
     }
 
     /// Writes `source` into `destination`, allocating or un-sharing its buffers when needed,
@@ -54,32 +49,12 @@ final class FrameConverter: @unchecked Sendable {
     }
 
     private func scale(_ source: UnsafePointer<AVFrame>, into destination: UnsafeMutablePointer<AVFrame>) throws {
-        scaler = sws_getCachedContext(
-            scaler, source.pointee.width, source.pointee.height, AVPixelFormat(source.pointee.format),
-            Int32(width), Int32(height), pixelFormat, SWS_BICUBIC, nil, nil, nil)
-        guard let scaler else {
-            throw VideoSegError.invalidOption("cannot convert \(source.pointee.width)x\(source.pointee.height) frames for the encoder")
-        }
-        let sourceFullRange = ColorDetails.isFullRange(source)
-        if configured?.scaler != scaler || configured?.colorspace != source.pointee.colorspace
-            || configured?.fullRange != sourceFullRange
-        {
-            ColorDetails.apply(to: scaler, source: source, destinationColorspace: colorspace, destinationFullRange: fullRange)
-            configured = (scaler, source.pointee.colorspace, sourceFullRange)
-        }
-        withUnsafePointer(to: source.pointee.data) { sourceData in
-            withUnsafePointer(to: source.pointee.linesize) { sourceLines in
-                withUnsafeMutablePointer(to: &destination.pointee.data) { destinationData in
-                    withUnsafeMutablePointer(to: &destination.pointee.linesize) { destinationLines in
-                        sourceData.withMemoryRebound(to: UnsafePointer<UInt8>?.self, capacity: 8) { sData in
-                            sourceLines.withMemoryRebound(to: Int32.self, capacity: 8) { sLines in
-                                destinationData.withMemoryRebound(to: UnsafeMutablePointer<UInt8>?.self, capacity: 8) { dData in
-                                    destinationLines.withMemoryRebound(to: Int32.self, capacity: 8) { dLines in
-                                        _ = sws_scale(scaler, sData, sLines, 0, source.pointee.height, dData, dLines)
-                                    }
-                                }
-                            }
-                        }
+        try withUnsafeMutablePointer(to: &destination.pointee.data) { data in
+            try withUnsafeMutablePointer(to: &destination.pointee.linesize) { lines in
+                try data.withMemoryRebound(to: UnsafeMutablePointer<UInt8>?.self, capacity: 8) { planes in
+                    try lines.withMemoryRebound(to: Int32.self, capacity: 8) { strides in
+                        try scaler.scale(source, width: width, height: height, format: pixelFormat, flags: SWS_BICUBIC,
+                                         destinationColorspace: colorspace, destinationFullRange: fullRange, data: planes, strides: strides)
                     }
                 }
             }
