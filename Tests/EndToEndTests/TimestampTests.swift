@@ -71,5 +71,23 @@ extension EndToEnd {
             #expect(outputAudio.count == kept.count)
             #expect(outputAudio.map(\.hash) == kept.map(\.hash))
         }
+
+        @Test(arguments: [("pcm_s16le", "pcm.mov", "out.mp4", "aac"), ("aac", "aac.mp4", "out.webm", "opus")])
+        func audioTheContainerRefusesIsTranscoded(codec: String, inputName: String, outputName: String, expected: String) throws {
+            let scratch = try Scratch()
+            let input = scratch.path(inputName)
+            try ffmpeg(["-f", "lavfi", "-i", "testsrc=size=160x120:rate=25", "-f", "lavfi", "-i", "sine=sample_rate=44100", "-t", "2",
+                        "-c:v", "libx264", "-c:a", codec, input])
+            let output = scratch.path(outputName)
+            let run = try videoseg(["segment", input, "-o", output, "--model", try makeChannelModel(in: scratch), "--threads", "1"])
+            #expect(run.status == 0, "\(run.stderr)")
+            #expect(run.stderr.contains("cannot hold \(codec) audio; transcoded it to"))
+            let audio = try #require(try Probe(output).audio)
+            #expect(audio.codecName == expected)
+            let times = try Probe.packets(output, stream: "a").compactMap(\.ptsTime)
+            let span = try #require(times.max()) - (try #require(times.min()))
+            #expect(abs(span - 2.0) < 0.1, "audio spans \(span) s")
+            #expect(try Probe.decodedFrameCount(output) == 50)
+        }
     }
 }

@@ -38,6 +38,7 @@ final class VideoSink: @unchecked Sendable {
     private var encoder: UnsafeMutablePointer<AVCodecContext>?
     private var videoStream: UnsafeMutablePointer<AVStream>!
     private var audioStream: UnsafeMutablePointer<AVStream>?
+    private var audioTranscoder: AudioTranscoder?
     private let audioInputTimeBase: AVRational
     private let packet: UnsafeMutablePointer<AVPacket>
     private var finished = false
@@ -127,7 +128,16 @@ final class VideoSink: @unchecked Sendable {
             let codecID = audio.pointee.codecpar.pointee.codec_id
             let codecName = String(cString: avcodec_get_name(codecID))
             if avformat_query_codec(outputFormat, codecID, FF_COMPLIANCE_NORMAL) == 0 {
-                warnings.append("the \(containerName) container cannot hold \(codecName) audio; the output has no audio")
+                let target = outputFormat.pointee.audio_codec
+                if target == AV_CODEC_ID_NONE {
+                    warnings.append("the \(containerName) container cannot hold \(codecName) audio; the output has no audio")
+                } else if let audioOut = avformat_new_stream(context, nil) {
+                    let transcoder = try AudioTranscoder(input: audio, codecID: target, output: audioOut,
+                                                         globalHeader: outputFormat.pointee.flags & AVFMT_GLOBALHEADER != 0, path: path)
+                    warnings.append("the \(containerName) container cannot hold \(codecName) audio; transcoded it to \(transcoder.encoderName)")
+                    audioTranscoder = transcoder
+                    audioStream = audioOut
+                }
             } else if let audioOut = avformat_new_stream(context, nil) {
                 try checkFFmpeg(avcodec_parameters_copy(audioOut.pointee.codecpar, audio.pointee.codecpar), path: path, operation: "audio parameters")
                 audioOut.pointee.codecpar.pointee.codec_tag = 0
@@ -226,10 +236,20 @@ final class VideoSink: @unchecked Sendable {
     /// Muxes one copied audio packet; dropped when the container could not take the audio.
     func write(audio: UnsafeMutablePointer<AVPacket>) throws {
         guard let audioStream else { return }
+        if let audioTranscoder {
+            try audioTranscoder.transcode(audio) { try muxAudio($0, from: $1) }
+            return
+        }
         audio.pointee.stream_index = audioStream.pointee.index
         audio.pointee.pos = -1
         av_packet_rescale_ts(audio, audioInputTimeBase, audioStream.pointee.time_base)
         try mux(audio)
+    }
+
+    private func muxAudio(_ packet: UnsafeMutablePointer<AVPacket>, from timeBase: AVRational) throws {
+        packet.pointee.stream_index = audioStream!.pointee.index
+        av_packet_rescale_ts(packet, timeBase, audioStream!.pointee.time_base)
+        try mux(packet)
     }
 
     private func send(_ frame: UnsafeMutablePointer<AVFrame>?) throws {
@@ -256,6 +276,8 @@ final class VideoSink: @unchecked Sendable {
     /// fails the partial file is removed and the error thrown.
     func finish() throws {
         do {
+            try audioTranscoder?.finish { try muxAudio($0, from: $1) }
+            audioTranscoder = nil
             try send(nil)
             let trailer = av_write_trailer(formatContext)
             if trailer < 0 { throw VideoSegError.writeFailed(path: path, reason: ffmpegErrorString(trailer)) }
@@ -281,6 +303,7 @@ final class VideoSink: @unchecked Sendable {
     }
 
     private func releaseAll(removeFile: Bool) {
+        audioTranscoder = nil
         avcodec_free_context(&encoder)
         if let context = formatContext {
             if context.pointee.pb != nil { avio_closep(&formatContext!.pointee.pb) }
