@@ -18,8 +18,20 @@ struct SegmentCommand: ParsableCommand {
     @Option(name: [.short, .long], help: ArgumentHelp("Annotated video to write; the extension picks the container. Default: <input-stem>.segmented.mp4 in the current folder.", valueName: "file"))
     var output: String?
 
-    @Flag(name: .long, help: "Replace an existing output.")
+    @Flag(name: .long, help: "Replace an existing output (and VideoSeg's files in a non-empty --masks folder).")
     var overwrite = false
+
+    @Option(name: .long, help: ArgumentHelp("Also write one class-index mask per frame into this folder, with labels.json and manifest.jsonl.", valueName: "dir"))
+    var masks: String?
+
+    @Option(name: .long, help: "Mask files: png (palette PNG per frame), npy (NumPy uint8 per frame), video (one lossless FFV1 masks.mkv).")
+    var maskFormat: MaskExportSettings.Format = .png
+
+    @Option(name: .long, help: "Mask size: source (upright source size, like the overlay) or model (the model's input size, not rescaled).")
+    var maskSize: MaskExportSettings.Size = .source
+
+    @Flag(name: .long, help: "Write masks only: no annotated video, no encoder.")
+    var noVideo = false
 
     @OptionGroup var modelOptions: ModelOptions
 
@@ -70,6 +82,8 @@ struct SegmentCommand: ParsableCommand {
         guard threads > 0 else { throw ValidationError("--threads must be at least 1") }
         guard queueDepth > 0 else { throw ValidationError("--queue-depth must be at least 1") }
         if let maxFrames, maxFrames <= 0 { throw ValidationError("--max-frames must be at least 1") }
+        if noVideo && masks == nil { throw ValidationError("--no-video needs --masks DIR: there would be nothing to write") }
+        if noVideo && output != nil { throw ValidationError("--no-video and --output contradict each other") }
     }
 
     func run() throws {
@@ -85,9 +99,10 @@ struct SegmentCommand: ParsableCommand {
     }
 
     private func segment() throws -> Int32 {
-        let outputPath = output ?? SegmentCommand.defaultOutput(for: input)
+        let outputPath: String? = noVideo ? nil : (output ?? SegmentCommand.defaultOutput(for: input))
         var configuration = SegmentConfiguration(input: input, output: outputPath, modelPath: try modelOptions.modelPath())
         configuration.overwrite = overwrite
+        configuration.masks = masks.map { MaskExportSettings(directory: $0, format: maskFormat, size: maskSize, overwrite: overwrite) }
         configuration.metadataOverrides = try modelOptions.overrides()
         configuration.inputSize = try modelOptions.parsedInputSize()
         configuration.style = OverlayStyle(mode: style, alpha: alpha)
@@ -120,8 +135,9 @@ struct SegmentCommand: ParsableCommand {
                 Terminal.error("warning: \(input): \(result.warnings.count - shown.count) more (see -v)")
             }
             let stopped = result.interrupted ? " (stopped early)" : ""
-            Terminal.raw(String(format: "videoseg: %d frames in %.2f s (%.1f fps) -> %@%@\n", result.framesWritten, result.seconds,
-                                result.framesPerSecond, result.output, stopped))
+            let destinations = [result.output, result.maskDirectory.map { "masks in \($0)" }].compactMap { $0 }
+            Terminal.raw(String(format: "videoseg: %d frames in %.2f s (%.1f fps) -> %@%@\n", max(result.framesWritten, result.masksWritten),
+                                result.seconds, result.framesPerSecond, destinations.joined(separator: ", "), stopped))
         }
         if let statsJson { try writeStats(result, to: statsJson) }
         if result.interrupted { return ExitStatus.interrupted }
@@ -137,13 +153,14 @@ struct SegmentCommand: ParsableCommand {
 
     private func writeStats(_ result: SegmentResult, to path: String) throws {
         let stats: [String: Any] = [
-            "input": input, "output": result.output, "frames": result.framesWritten, "frames_decoded": result.framesDecoded,
+            "input": input, "output": result.output ?? NSNull(), "frames": result.framesWritten, "frames_decoded": result.framesDecoded,
+            "masks": result.masksWritten, "mask_directory": result.maskDirectory ?? NSNull(), "encoder": result.encoder ?? NSNull(),
             "seconds": result.seconds, "fps": result.framesPerSecond, "interrupted": result.interrupted,
             "input_damaged": result.inputDamaged, "warnings": result.warnings,
             "model_input_size": [result.modelInputWidth, result.modelInputHeight],
             "stage_seconds": result.stageSeconds,
         ]
-        let data = try JSONSerialization.data(withJSONObject: stats, options: [.prettyPrinted, .sortedKeys])
+        let data = try JSONSerialization.data(withJSONObject: stats, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         guard FileManager.default.createFile(atPath: path, contents: data) else {
             throw VideoSegError.outputNotWritable(path: path, reason: "cannot write the statistics file")
         }
@@ -151,3 +168,5 @@ struct SegmentCommand: ParsableCommand {
 }
 
 extension OverlayStyle.Mode: ExpressibleByArgument {}
+extension MaskExportSettings.Format: ExpressibleByArgument {}
+extension MaskExportSettings.Size: ExpressibleByArgument {}

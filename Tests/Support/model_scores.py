@@ -4,47 +4,87 @@
 usage: model_scores.py MODEL INPUT.f32 N C H W OUTPUT.f32 [--bgr]
 
 Reads INPUT as little-endian float32 [N,C,H,W], runs forward under no_grad as the PyTorch
-tutorial does, writes the scores as raw float32 to OUTPUT and prints their shape on stdout.
---bgr reverses the channel order first, so a test can show the comparison is able to fail.
+tutorial does, writes the scores as raw little-endian float32 (C order) to OUTPUT and prints
+their shape on stdout as space-separated integers, e.g. "1 21 64 96". The model may return a
+tensor, a dict with the key "out" (torchvision's segmentation models) or a tuple whose first
+element is the scores. --bgr reverses the channel order first, so a test can show the comparison
+is able to fail. On error: a one-line message on stderr and a non-zero exit.
+
+Run with Debian's system Python (/usr/bin/python3), which has python3-torch.
 """
 
 import sys
 
-import numpy
-import torch
+USAGE = "usage: model_scores.py MODEL INPUT.f32 N C H W OUTPUT.f32 [--bgr]"
+
+
+class Failure(Exception):
+    pass
+
+
+def scores_tensor(output):
+    import torch
+
+    if isinstance(output, dict):
+        if "out" not in output:
+            raise Failure(f"the model returned a dict without 'out' (keys: {', '.join(map(str, output))})")
+        output = output["out"]
+    elif isinstance(output, (tuple, list)):
+        if not output:
+            raise Failure("the model returned an empty tuple")
+        output = output[0]
+    if not isinstance(output, torch.Tensor):
+        raise Failure(f"the model returned {type(output).__name__}, not a tensor")
+    return output
 
 
 def main(argv):
     bgr = "--bgr" in argv
     args = [a for a in argv if a != "--bgr"]
     if len(args) != 7:
-        print(__doc__.strip().splitlines()[2], file=sys.stderr)
+        print(USAGE, file=sys.stderr)
         return 2
-    model_path, input_path, n, c, h, w, output_path = args
-    shape = (int(n), int(c), int(h), int(w))
+    model_path, input_path, *dimensions, output_path = args
+    try:
+        shape = tuple(int(d) for d in dimensions)
+    except ValueError:
+        raise Failure(f"N C H W must be integers, got {' '.join(dimensions)}")
+    if any(d <= 0 for d in shape):
+        raise Failure(f"N C H W must be positive, got {' '.join(dimensions)}")
+
+    import numpy
+    import torch
+
     data = numpy.fromfile(input_path, dtype="<f4")
-    if data.size != numpy.prod(shape):
-        print(f"{input_path}: {data.size} floats, expected {numpy.prod(shape)}", file=sys.stderr)
-        return 1
-    tensor = torch.from_numpy(data.reshape(shape).copy())
+    expected = int(numpy.prod(shape))
+    if data.size != expected:
+        raise Failure(f"{input_path}: {data.size} floats, expected {expected} for [{', '.join(dimensions)}]")
+    tensor = torch.from_numpy(data.reshape(shape).astype(numpy.float32))
     if bgr:
         tensor = tensor.flip(1)
-    model = torch.jit.load(model_path).eval()
+    model = torch.jit.load(model_path, map_location="cpu").eval()
     with torch.no_grad():
-        output = model(tensor)
-    if isinstance(output, dict):
-        output = output["out"]
-    elif isinstance(output, (tuple, list)):
-        output = output[0]
-    scores = output.detach().to(torch.float32).contiguous().numpy()
-    scores.astype("<f4").tofile(output_path)
+        output = scores_tensor(model(tensor))
+    scores = numpy.ascontiguousarray(output.detach().cpu().to(torch.float32).numpy(), dtype="<f4")
+    scores.tofile(output_path)
     print(" ".join(str(s) for s in scores.shape))
     return 0
+
+
+def one_line(error):
+    """The line of an error that says what went wrong: TorchScript puts it last, after the
+    script's call stack; C++ errors put it first, before their backtrace."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    if not lines:
+        return type(error).__name__
+    if lines[0].startswith("The following operation failed in the TorchScript interpreter"):
+        return lines[-1]
+    return lines[0]
 
 
 if __name__ == "__main__":
     try:
         sys.exit(main(sys.argv[1:]))
     except Exception as error:  # one line for the test's failure message
-        print(f"model_scores: {error}".splitlines()[0], file=sys.stderr)
+        print(f"model_scores: {one_line(error)}", file=sys.stderr)
         sys.exit(1)

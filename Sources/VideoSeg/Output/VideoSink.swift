@@ -16,6 +16,8 @@ struct VideoFormat {
     var sourcePixelFormat: AVPixelFormat
     /// The source's display matrix, carried over to containers that keep it.
     var displayMatrix: [UInt8]?
+    /// A pixel format to encode in instead of the YUV layout chosen from the source (gray8 masks).
+    var forcedPixelFormat: AVPixelFormat? = nil
 }
 
 /// Encodes annotated frames and muxes them, with copied audio packets, into a file written under
@@ -61,7 +63,7 @@ final class VideoSink: @unchecked Sendable {
         if avformat_query_codec(outputFormat, encoderCodec.pointee.id, FF_COMPLIANCE_NORMAL) == 0 {
             throw VideoSegError.codecNotSupportedByContainer(codec: encoderName, container: containerName, path: path)
         }
-        pixelFormat = try VideoSink.pixelFormat(for: encoderCodec, format: format, path: path)
+        pixelFormat = try format.forcedPixelFormat ?? VideoSink.pixelFormat(for: encoderCodec, format: format, path: path)
         let rgbSource = av_pix_fmt_desc_get(format.sourcePixelFormat).map { $0.pointee.flags & UInt64(AV_PIX_FMT_FLAG_RGB) != 0 } ?? false
         colorspace = rgbSource || format.colorspace == AVCOL_SPC_RGB ? AVCOL_SPC_BT470BG : format.colorspace
         fullRange = rgbSource ? false : format.fullRange

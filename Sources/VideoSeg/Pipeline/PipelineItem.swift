@@ -39,6 +39,8 @@ final class VideoFrameBox: @unchecked Sendable {
     var decoded: UnsafeMutablePointer<AVFrame>?
     /// Zero-based number of the frame in decode order.
     let index: Int
+    /// Its timestamp in the source stream's time base.
+    let pts: Int64
     var tensor: UnsafeMutableBufferPointer<Float>?
     var classMap: UnsafeMutableBufferPointer<UInt8>?
     /// The frame in the encoder's format with the overlay drawn, from `renderedPool`.
@@ -50,6 +52,7 @@ final class VideoFrameBox: @unchecked Sendable {
     init(decoded: UnsafeMutablePointer<AVFrame>, index: Int, tensorPool: BufferPool<Float>, classMapPool: BufferPool<UInt8>) {
         self.decoded = decoded
         self.index = index
+        self.pts = decoded.pointee.pts
         self.tensorPool = tensorPool
         self.classMapPool = classMapPool
     }

@@ -2,8 +2,10 @@
 public struct SegmentConfiguration: Sendable {
     /// The video to segment.
     public var input: String
-    /// The annotated video to write; its extension picks the container.
-    public var output: String
+    /// The annotated video to write (its extension picks the container); nil writes none.
+    public var output: String?
+    /// Per-frame masks to export, if any.
+    public var masks: MaskExportSettings?
     /// Replace an existing output.
     public var overwrite = false
     /// The TorchScript model.
@@ -36,7 +38,7 @@ public struct SegmentConfiguration: Sendable {
     }
 
     /// A configuration with the CLI's defaults.
-    public init(input: String, output: String, modelPath: String) {
+    public init(input: String, output: String?, modelPath: String) {
         self.input = input
         self.output = output
         self.modelPath = modelPath
@@ -47,13 +49,18 @@ import Foundation
 
 /// What a finished run did.
 public struct SegmentResult: Sendable {
-    /// Frames decoded, and frames written (equal unless the run failed).
+    /// Frames decoded, frames written to the video and masks written (equal unless the run
+    /// failed, or zero for an output not asked for).
     public var framesDecoded: Int
     public var framesWritten: Int
+    public var masksWritten: Int
     /// Wall-clock seconds from the first frame to the finalised output.
     public var seconds: Double
-    /// The output written.
-    public var output: String
+    /// The video written, and the mask folder, when asked for.
+    public var output: String?
+    public var maskDirectory: String?
+    /// The video encoder that ran; nil when no video was written (no encoder was opened).
+    public var encoder: String?
     /// Whether a stop request (Ctrl-C, SIGTERM) ended it early.
     public var interrupted: Bool
     /// Damage in the input and other non-fatal problems.
@@ -67,7 +74,7 @@ public struct SegmentResult: Sendable {
     public var modelInputHeight: Int
 
     /// Frames per second over the whole run.
-    public var framesPerSecond: Double { seconds > 0 ? Double(framesWritten) / seconds : 0 }
+    public var framesPerSecond: Double { seconds > 0 ? Double(max(framesWritten, masksWritten)) / seconds : 0 }
 }
 
 /// A running count for progress displays.

@@ -31,7 +31,12 @@ public final class SegmentationPipeline: @unchecked Sendable {
     /// Runs the whole job and returns when every stage thread has ended.
     public func run() throws -> SegmentResult {
         let config = configuration
-        try OutputPolicy.check(output: config.output, input: config.input, overwrite: config.overwrite)
+        guard config.output != nil || config.masks != nil else {
+            throw VideoSegError.invalidOption("nothing to write: give an output video, masks, or both")
+        }
+        if let output = config.output {
+            try OutputPolicy.check(output: output, input: config.input, overwrite: config.overwrite)
+        }
         let source = try MediaSource(path: config.input)
         let model = try SegmentationModel(path: config.modelPath, overrides: config.metadataOverrides)
         model.threads = config.threads
@@ -41,93 +46,158 @@ public final class SegmentationPipeline: @unchecked Sendable {
         let tinted = try SegmentationPipeline.resolveClasses(config.classNames, labels: model.labels, modelPath: model.path)
         var style = config.style
         style.classes = tinted
+        let colors = ColorMap.colors(count: model.labels.count, custom: model.metadata.colors)
 
-        let format = SegmentationPipeline.videoFormat(of: source)
-        let sink = try VideoSink(path: config.output, format: format, settings: config.encoder,
-                                 audio: config.includeAudio ? source.audioStream : nil)
-        let converter = FrameConverter(width: format.width, height: format.height, pixelFormat: sink.pixelFormat,
-                                       colorspace: sink.colorspace, fullRange: sink.fullRange)
-        let renderer = OverlayRenderer(
-            style: style, colors: ColorMap.colors(count: model.labels.count, custom: model.metadata.colors),
-            matrix: YUVMatrix(colorspace: sink.colorspace, range: sink.fullRange ? AVCOL_RANGE_JPEG : AVCOL_RANGE_MPEG))
         let preprocessor = Preprocessor(width: modelSize.width, height: modelSize.height, orientation: source.orientation,
                                         mean: model.metadata.mean ?? [0, 0, 0], std: model.metadata.std ?? [1, 1, 1])
         let tensorPool = BufferPool<Float>(count: preprocessor.tensorCount)
         let classMapPool = BufferPool<UInt8>(count: model.classMapCount)
         let mapWidth = model.outputShape[3], mapHeight = model.outputShape[2]
 
+        var stages: [Stage] = [
+            Stage(name: "preprocess") { box in
+                let tensor = tensorPool.obtain()
+                box.tensor = tensor
+                try preprocessor.process(box.decoded!, into: tensor.baseAddress!)
+            },
+            Stage(name: "inference") { box in
+                let classMap = classMapPool.obtain()
+                box.classMap = classMap
+                try model.segment(box.tensor!.baseAddress!, into: classMap)
+                box.releaseTensor()
+            },
+        ]
+
+        var sink: VideoSink?
+        if let output = config.output {
+            let format = SegmentationPipeline.videoFormat(of: source)
+            let videoSink = try VideoSink(path: output, format: format, settings: config.encoder,
+                                          audio: config.includeAudio ? source.audioStream : nil)
+            sink = videoSink
+            let converter = FrameConverter(width: format.width, height: format.height, pixelFormat: videoSink.pixelFormat,
+                                           colorspace: videoSink.colorspace, fullRange: videoSink.fullRange)
+            let renderer = OverlayRenderer(
+                style: style, colors: colors,
+                matrix: YUVMatrix(colorspace: videoSink.colorspace, range: videoSink.fullRange ? AVCOL_RANGE_JPEG : AVCOL_RANGE_MPEG))
+            let renderedFrames = RenderedFramePool()
+            let samplers = Locked<(luma: ClassMapSampler, chroma: ClassMapSampler)?>(nil)
+            stages.append(Stage(name: "render") { box in
+                let frame = renderedFrames.obtain()
+                box.rendered = frame
+                box.renderedPool = renderedFrames
+                try converter.convert(box.decoded!, into: frame, path: output)
+                av_frame_free(&box.decoded)
+                let tables = samplers.withLock { cached in
+                    if cached == nil {
+                        cached = SegmentationPipeline.samplers(for: frame, orientation: source.orientation, mapWidth: mapWidth, mapHeight: mapHeight)
+                    }
+                    return cached!
+                }
+                SegmentationPipeline.draw(renderer, on: frame, classMap: box.classMap!, samplers: tables)
+            })
+            stages.append(Stage(name: "encode") { box in
+                try videoSink.write(frame: box.rendered!)
+                if let rendered = box.rendered { renderedFrames.recycle(rendered) }
+                box.rendered = nil
+            } audio: { box in
+                try videoSink.write(audio: box.packet!)
+            })
+        }
+
+        var maskWriter: MaskWriter?
+        if let masks = config.masks {
+            let writer: MaskWriter
+            do {
+                writer = try MaskWriter(
+                    settings: masks, labels: model.labels, colors: colors, mapWidth: mapWidth, mapHeight: mapHeight,
+                    sourceWidth: upright.width, sourceHeight: upright.height, timeBase: source.timeBase, frameRate: source.frameRate)
+            } catch {
+                sink?.abandon()
+                throw error
+            }
+            maskWriter = writer
+            stages.append(Stage(name: "masks") { box in
+                try writer.write(index: box.index, pts: box.pts, classMap: UnsafePointer(box.classMap!.baseAddress!))
+            })
+        }
+
         var expected = source.estimatedFrameCount
         if let limit = config.maxFrames { expected = min(expected ?? limit, limit) }
         progressState.withLock { $0.framesExpected = expected }
 
         let depth = max(1, config.queueDepth)
-        queues = (0..<4).map { _ in BoundedQueue<PipelineItem>(capacity: depth) }
-        let decodedQueue = queues[0], preparedQueue = queues[1], segmentedQueue = queues[2], renderedQueue = queues[3]
+        queues = stages.map { _ in BoundedQueue<PipelineItem>(capacity: depth) }
         let start = DispatchTime.now()
         let framesDecoded = Locked(0)
         let sourceWarnings = Locked<[String]>([])
+        let framesFinished = Locked(0)
 
         let group = DispatchGroup()
-        startStage("source", group: group, output: decodedQueue) {
-            let count = try self.runSource(source, into: decodedQueue, tensorPool: tensorPool, classMapPool: classMapPool, start: start)
+        let firstQueue = queues[0]
+        startStage("source", group: group, output: firstQueue) {
+            let count = try self.runSource(source, into: firstQueue, tensorPool: tensorPool, classMapPool: classMapPool)
             framesDecoded.withLock { $0 = count }
             sourceWarnings.withLock { $0 = source.warnings }
         }
-        startStage("preprocess", group: group, output: preparedQueue) {
-            try self.transform(from: decodedQueue, to: preparedQueue, stage: "preprocess") { box in
-                let tensor = tensorPool.obtain()
-                box.tensor = tensor
-                try preprocessor.process(box.decoded!, into: tensor.baseAddress!)
-            }
-        }
-        startStage("inference", group: group, output: segmentedQueue) {
-            try self.transform(from: preparedQueue, to: segmentedQueue, stage: "inference") { box in
-                let classMap = classMapPool.obtain()
-                box.classMap = classMap
-                try model.segment(box.tensor!.baseAddress!, into: classMap)
-                box.releaseTensor()
-            }
-        }
-        let renderedFrame = RenderedFramePool()
-        startStage("render", group: group, output: renderedQueue) {
-            var samplers: (luma: ClassMapSampler, chroma: ClassMapSampler)?
-            try self.transform(from: segmentedQueue, to: renderedQueue, stage: "render") { box in
-                let frame = renderedFrame.obtain()
-                box.rendered = frame
-                box.renderedPool = renderedFrame
-                try converter.convert(box.decoded!, into: frame, path: config.output)
-                av_frame_free(&box.decoded)
-                if samplers == nil {
-                    samplers = SegmentationPipeline.samplers(for: frame, orientation: source.orientation, mapWidth: mapWidth, mapHeight: mapHeight)
+        for (position, stage) in stages.enumerated() {
+            let input = queues[position]
+            let output = position + 1 < queues.count ? queues[position + 1] : nil
+            let isLast = output == nil
+            startStage(stage.name, group: group, output: output) {
+                try self.run(stage, from: input, to: output) {
+                    guard isLast else { return }
+                    framesFinished.withLock { $0 += 1 }
+                    let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+                    self.progressState.withLock {
+                        $0.framesDone += 1
+                        $0.seconds = elapsed
+                    }
                 }
-                SegmentationPipeline.draw(renderer, on: frame, classMap: box.classMap!, samplers: samplers!)
             }
-        }
-        startStage("sink", group: group, output: nil) {
-            try self.runSink(sink, from: renderedQueue, start: start)
         }
         group.wait()
 
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
-        let warnings = sourceWarnings.current + sink.warnings
-        let decodedCount = framesDecoded.current
+        let warnings = sourceWarnings.current + (sink?.warnings ?? [])
         if let error = failure.current {
             // Keep what was written, playable, unless the output itself is what failed.
             let outputFailed: Bool
             if case VideoSegError.writeFailed = error { outputFailed = true } else { outputFailed = false }
-            if !outputFailed && sink.framesWritten > 0 {
-                try? sink.finish()
-            } else {
-                sink.abandon()
+            if let sink {
+                if !outputFailed && sink.framesWritten > 0 { try? sink.finish() } else { sink.abandon() }
             }
+            maskWriter?.abandon()
             throw error
         }
-        try sink.finish()
+        do {
+            try sink?.finish()
+        } catch {
+            maskWriter?.abandon()
+            throw error
+        }
+        try maskWriter?.finish()
         progressState.withLock { $0.seconds = seconds }
         return SegmentResult(
-            framesDecoded: decodedCount, framesWritten: sink.framesWritten, seconds: seconds, output: config.output,
+            framesDecoded: framesDecoded.current, framesWritten: sink?.framesWritten ?? 0, masksWritten: maskWriter?.masksWritten ?? 0,
+            seconds: seconds, output: config.output, maskDirectory: config.masks?.directory, encoder: sink?.encoderName,
             interrupted: stopRequested.current, warnings: warnings, inputDamaged: !sourceWarnings.current.isEmpty,
             stageSeconds: stageTimes.current, modelInputWidth: modelSize.width, modelInputHeight: modelSize.height)
+    }
+
+    /// One stage after the source: what it does to each frame, and to each audio packet (by
+    /// default, nothing: the packet passes on).
+    struct Stage: Sendable {
+        let name: String
+        let video: @Sendable (VideoFrameBox) throws -> Void
+        let audio: (@Sendable (AudioPacketBox) throws -> Void)?
+
+        init(name: String, video: @escaping @Sendable (VideoFrameBox) throws -> Void,
+             audio: (@Sendable (AudioPacketBox) throws -> Void)? = nil)
+        {
+            self.name = name
+            self.video = video
+            self.audio = audio
+        }
     }
 
     // MARK: - Stages
@@ -169,24 +239,29 @@ public final class SegmentationPipeline: @unchecked Sendable {
         stageTimes.withLock { $0[stage, default: 0] += seconds }
     }
 
-    /// Takes items, applies `work` to video frames (audio passes untouched) and hands them on.
-    private func transform(from input: BoundedQueue<PipelineItem>, to output: BoundedQueue<PipelineItem>, stage: String,
-                           work: (VideoFrameBox) throws -> Void) throws
+    /// Takes items, applies the stage to them and hands them on (the last stage drops them,
+    /// which releases what they own). `finished` runs after each frame.
+    private func run(_ stage: Stage, from input: BoundedQueue<PipelineItem>, to output: BoundedQueue<PipelineItem>?,
+                     finished: () -> Void) throws
     {
         while let item = input.take() {
-            if case .video(let box) = item {
-                let began = DispatchTime.now()
-                try work(box)
-                addTime(stage, since: began)
+            let began = DispatchTime.now()
+            switch item {
+            case .video(let box):
+                try stage.video(box)
+                addTime(stage.name, since: began)
+                finished()
+            case .audio(let box):
+                try stage.audio?(box)
             }
-            if !output.put(item) { return }
+            if let output, !output.put(item) { return }
         }
     }
 
     /// Reads and decodes; holds audio packets back until a video frame at least as late has been
     /// sent, so that a stop can cut the audio where the video ends. Returns the frames decoded.
     private func runSource(_ source: MediaSource, into output: BoundedQueue<PipelineItem>, tensorPool: BufferPool<Float>,
-                           classMapPool: BufferPool<UInt8>, start: DispatchTime) throws -> Int
+                           classMapPool: BufferPool<UInt8>) throws -> Int
     {
         let videoTimeBase = source.timeBase
         let audioTimeBase = source.audioTimeBase ?? AVRational(num: 1, den: 1)
@@ -240,24 +315,6 @@ public final class SegmentationPipeline: @unchecked Sendable {
             _ = releaseAudio(upTo: nil, strictlyBefore: false)
         }
         return count
-    }
-
-    private func runSink(_ sink: VideoSink, from input: BoundedQueue<PipelineItem>, start: DispatchTime) throws {
-        while let item = input.take() {
-            let began = DispatchTime.now()
-            switch item {
-            case .video(let box):
-                try sink.write(frame: box.rendered!)
-                let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
-                progressState.withLock {
-                    $0.framesDone += 1
-                    $0.seconds = elapsed
-                }
-            case .audio(let box):
-                try sink.write(audio: box.packet!)
-            }
-            addTime("sink", since: began)
-        }
     }
 
     // MARK: - Set-up helpers

@@ -1,0 +1,35 @@
+/// How per-frame masks are exported.
+public struct MaskExportSettings: Equatable, Sendable {
+    /// The file format of the masks.
+    public enum Format: String, Sendable, CaseIterable {
+        /// 8-bit palette PNG per frame, pixel value = class id, VOC palette.
+        case png
+        /// uint8 H×W NumPy array per frame.
+        case npy
+        /// One lossless FFV1 gray8 Matroska video, `masks.mkv`, with the source's timestamps.
+        case video
+    }
+
+    /// The size the masks are written at.
+    public enum Size: String, Sendable, CaseIterable {
+        /// The source's displayed (upright) size, scaled on pixel centres like the overlay.
+        case source
+        /// The model's input size, not rescaled at all.
+        case model
+    }
+
+    /// The folder the masks, `labels.json` and `manifest.jsonl` go to.
+    public var directory: String
+    public var format: Format
+    public var size: Size
+    /// Replace VideoSeg's files in a folder that is not empty.
+    public var overwrite: Bool
+
+    /// Creates settings; PNG at source size by default.
+    public init(directory: String, format: Format = .png, size: Size = .source, overwrite: Bool = false) {
+        self.directory = directory
+        self.format = format
+        self.size = size
+        self.overwrite = overwrite
+    }
+}

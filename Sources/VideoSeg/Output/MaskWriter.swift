@@ -1,0 +1,296 @@
+import CFFmpeg
+import Foundation
+
+/// Writes one class-index mask per frame into a folder, with `labels.json` and a
+/// `manifest.jsonl` line per mask. Each mask is written under a temporary name and renamed, and
+/// its manifest line follows the rename, so an interrupted run leaves only complete masks and a
+/// manifest that lists exactly those. Used by the mask stage's thread only.
+final class MaskWriter: @unchecked Sendable {
+    // @unchecked: owned by the mask stage thread; finished after it is joined.
+    let settings: MaskExportSettings
+    private let directory: URL
+    private let labels: [String]
+    private let colors: [(r: UInt8, g: UInt8, b: UInt8)]
+    private let timeBase: AVRational
+    private let width: Int
+    private let height: Int
+    private let sampler: ClassMapSampler?
+    private let mapWidth: Int
+    private var scaled: [UInt8]
+    private let manifest: FileHandle
+    private var pngEncoder: UnsafeMutablePointer<AVCodecContext>?
+    private var pngFrame: UnsafeMutablePointer<AVFrame>?
+    private let packet: UnsafeMutablePointer<AVPacket>
+    private var maskVideo: VideoSink?
+    private(set) var masksWritten = 0
+
+    /// The files VideoSeg writes into a mask folder; `--overwrite` removes only these.
+    static func isOwnFile(_ name: String) -> Bool {
+        if ["labels.json", "manifest.jsonl", "masks.mkv"].contains(name) { return true }
+        let parts = name.split(separator: ".")
+        return parts.count == 2 && parts[0].allSatisfy(\.isNumber) && ["png", "npy"].contains(String(parts[1]))
+            || name.hasPrefix(".") && name.hasSuffix(".partial")
+    }
+
+    /// Prepares the folder. `mapWidth`×`mapHeight` is the model's (upright) class map; the
+    /// source's upright size is `sourceWidth`×`sourceHeight`.
+    init(settings: MaskExportSettings, labels: [String], colors: [(r: UInt8, g: UInt8, b: UInt8)], mapWidth: Int, mapHeight: Int,
+         sourceWidth: Int, sourceHeight: Int, timeBase: AVRational, frameRate: AVRational) throws
+    {
+        self.settings = settings
+        self.labels = labels
+        self.colors = colors
+        self.timeBase = timeBase
+        self.mapWidth = mapWidth
+        directory = URL(fileURLWithPath: settings.directory)
+        switch settings.size {
+        case .model:
+            (width, height) = (mapWidth, mapHeight)
+            sampler = nil
+        case .source:
+            (width, height) = (sourceWidth, sourceHeight)
+            sampler = ClassMapSampler(frameWidth: sourceWidth, frameHeight: sourceHeight, orientation: .upright,
+                                      mapWidth: mapWidth, mapHeight: mapHeight)
+        }
+        scaled = [UInt8](repeating: 0, count: width * height)
+        packet = av_packet_alloc()!
+        try MaskWriter.prepareDirectory(directory, overwrite: settings.overwrite)
+        try MaskWriter.writeAtomically(MaskWriter.labelsJSON(labels: labels, colors: colors),
+                                       to: directory.appendingPathComponent("labels.json"))
+        let manifestURL = directory.appendingPathComponent("manifest.jsonl")
+        guard FileManager.default.createFile(atPath: manifestURL.path, contents: nil),
+              let handle = try? FileHandle(forWritingTo: manifestURL)
+        else {
+            throw VideoSegError.outputNotWritable(path: manifestURL.path, reason: String(cString: strerror(errno)))
+        }
+        manifest = handle
+        switch settings.format {
+        case .png:
+            try openPNGEncoder()
+        case .npy:
+            break
+        case .video:
+            let format = VideoFormat(
+                width: width, height: height, timeBase: timeBase, frameRate: frameRate,
+                sampleAspectRatio: AVRational(num: 1, den: 1), colorPrimaries: AVCOL_PRI_UNSPECIFIED,
+                colorTransfer: AVCOL_TRC_UNSPECIFIED, colorspace: AVCOL_SPC_UNSPECIFIED, fullRange: true,
+                sourcePixelFormat: AV_PIX_FMT_GRAY8, displayMatrix: nil, forcedPixelFormat: AV_PIX_FMT_GRAY8)
+            maskVideo = try VideoSink(path: directory.appendingPathComponent("masks.mkv").path, format: format,
+                                      settings: EncoderSettings(codec: "ffv1"), audio: nil)
+        }
+    }
+
+    deinit {
+        avcodec_free_context(&pngEncoder)
+        av_frame_free(&pngFrame)
+        var owned: UnsafeMutablePointer<AVPacket>? = packet
+        av_packet_free(&owned)
+    }
+
+    private static func prepareDirectory(_ directory: URL, overwrite: Bool) throws {
+        let manager = FileManager.default
+        var isDirectory: ObjCBool = false
+        if manager.fileExists(atPath: directory.path, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else {
+                throw VideoSegError.outputNotWritable(path: directory.path, reason: "exists and is not a folder")
+            }
+            let names = try manager.contentsOfDirectory(atPath: directory.path)
+            if !names.isEmpty {
+                guard overwrite else {
+                    throw VideoSegError.outputNotWritable(path: directory.path, reason: "folder is not empty (pass --overwrite to replace its masks)")
+                }
+                for name in names where isOwnFile(name) {
+                    try? manager.removeItem(at: directory.appendingPathComponent(name))
+                }
+            }
+        } else {
+            do {
+                try manager.createDirectory(at: directory, withIntermediateDirectories: true)
+            } catch {
+                throw VideoSegError.outputNotWritable(path: directory.path, reason: "cannot create the folder")
+            }
+        }
+    }
+
+    static func labelsJSON(labels: [String], colors: [(r: UInt8, g: UInt8, b: UInt8)]) -> Data {
+        // One class a line: easy to read and to diff.
+        let lines: [String] = labels.enumerated().map { id, name in
+            let color = id < colors.count ? colors[id] : ColorMap.vocColor(id)
+            let entry: [String: Any] = ["id": id, "name": name, "color": [Int(color.r), Int(color.g), Int(color.b)]]
+            let data = (try? JSONSerialization.data(withJSONObject: entry, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+            return "  " + String(decoding: data, as: UTF8.self)
+        }
+        return Data(("[\n" + lines.joined(separator: ",\n") + "\n]\n").utf8)
+    }
+
+    /// Writes `data` under a hidden temporary name in the same folder, then renames it.
+    static func writeAtomically(_ data: Data, to url: URL) throws {
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).partial")
+        let descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard descriptor >= 0 else {
+            throw VideoSegError.writeFailed(path: url.path, reason: String(cString: strerror(errno)))
+        }
+        var failure: Int32 = 0
+        data.withUnsafeBytes { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let written = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    failure = errno
+                    return
+                }
+                offset += written
+            }
+        }
+        if close(descriptor) != 0 && failure == 0 { failure = errno }
+        if failure == 0 && rename(temporary.path, url.path) != 0 { failure = errno }
+        if failure != 0 {
+            unlink(temporary.path)
+            throw VideoSegError.writeFailed(path: url.path, reason: String(cString: strerror(failure)))
+        }
+    }
+
+    private func openPNGEncoder() throws {
+        guard let codec = avcodec_find_encoder(AV_CODEC_ID_PNG) else {
+            throw VideoSegError.unknownCodec(name: "png")
+        }
+        pngEncoder = avcodec_alloc_context3(codec)
+        pngEncoder!.pointee.width = Int32(width)
+        pngEncoder!.pointee.height = Int32(height)
+        pngEncoder!.pointee.pix_fmt = AV_PIX_FMT_PAL8
+        pngEncoder!.pointee.time_base = AVRational(num: 1, den: 25)
+        try checkFFmpeg(avcodec_open2(pngEncoder, codec, nil), path: settings.directory, operation: "opening the PNG encoder")
+        pngFrame = av_frame_alloc()
+        pngFrame!.pointee.format = AV_PIX_FMT_PAL8.rawValue
+        pngFrame!.pointee.width = Int32(width)
+        pngFrame!.pointee.height = Int32(height)
+        try checkFFmpeg(av_frame_get_buffer(pngFrame, 0), path: settings.directory, operation: "allocating a mask frame")
+        // The palette: opaque (alpha 0xFF) VOC colours, or viewers show nothing.
+        let palette = UnsafeMutableRawPointer(pngFrame!.pointee.data.1!).assumingMemoryBound(to: UInt32.self)
+        for id in 0..<256 {
+            let color = id < colors.count ? colors[id] : ColorMap.vocColor(id)
+            palette[id] = 0xFF00_0000 | UInt32(color.r) << 16 | UInt32(color.g) << 8 | UInt32(color.b)
+        }
+    }
+
+    /// The mask of `classMap` (the model's upright class map) at the export size.
+    func mask(from classMap: UnsafePointer<UInt8>) -> [UInt8] {
+        guard let sampler else {
+            return Array(UnsafeBufferPointer(start: classMap, count: width * height))
+        }
+        scaled.withUnsafeMutableBufferPointer { output in
+            sampler.columnOffset.withUnsafeBufferPointer { columns in
+                for y in 0..<height {
+                    let row = classMap + sampler.rowOffset[y]
+                    let target = output.baseAddress! + y * width
+                    for x in 0..<width { target[x] = row[columns[x]] }
+                }
+            }
+        }
+        return scaled
+    }
+
+    /// Writes frame `index`'s mask and its manifest line.
+    func write(index: Int, pts: Int64, classMap: UnsafePointer<UInt8>) throws {
+        let pixels = mask(from: classMap)
+        let name: String
+        switch settings.format {
+        case .png:
+            name = String(format: "%06d.png", index)
+            try MaskWriter.writeAtomically(try encodePNG(pixels), to: directory.appendingPathComponent(name))
+        case .npy:
+            name = String(format: "%06d.npy", index)
+            try MaskWriter.writeAtomically(MaskWriter.npy(pixels, width: width, height: height), to: directory.appendingPathComponent(name))
+        case .video:
+            name = "masks.mkv"
+            try writeVideoFrame(pixels, pts: pts)
+        }
+        var counts = [Int](repeating: 0, count: 256)
+        for value in pixels { counts[Int(value)] += 1 }
+        var fractions: [String: Double] = [:]
+        for (id, count) in counts.enumerated() where count > 0 {
+            fractions[String(id)] = (Double(count) / Double(pixels.count) * 1e6).rounded() / 1e6
+        }
+        let line: [String: Any] = [
+            "frame": index, "pts": pts, "time_base": "\(timeBase.num)/\(timeBase.den)",
+            "time": Double(pts) * av_q2d(timeBase), "file": name, "classes": fractions,
+        ]
+        var data = try JSONSerialization.data(withJSONObject: line, options: [.sortedKeys, .withoutEscapingSlashes])
+        data.append(0x0A)
+        do {
+            try manifest.write(contentsOf: data)
+        } catch {
+            throw VideoSegError.writeFailed(path: directory.appendingPathComponent("manifest.jsonl").path, reason: "\(error.localizedDescription)")
+        }
+        masksWritten += 1
+    }
+
+    private func encodePNG(_ pixels: [UInt8]) throws -> Data {
+        let frame = pngFrame!
+        try checkFFmpeg(av_frame_make_writable(frame), path: settings.directory, operation: "PNG encoding")
+        let stride = Int(frame.pointee.linesize.0)
+        pixels.withUnsafeBufferPointer { source in
+            for y in 0..<height {
+                (frame.pointee.data.0! + y * stride).update(from: source.baseAddress! + y * width, count: width)
+            }
+        }
+        try checkFFmpeg(avcodec_send_frame(pngEncoder, frame), path: settings.directory, operation: "PNG encoding")
+        try checkFFmpeg(avcodec_receive_packet(pngEncoder, packet), path: settings.directory, operation: "PNG encoding")
+        defer { av_packet_unref(packet) }
+        return Data(bytes: packet.pointee.data, count: Int(packet.pointee.size))
+    }
+
+    /// A NumPy .npy (format 1.0) holding a uint8 H×W array.
+    static func npy(_ pixels: [UInt8], width: Int, height: Int) -> Data {
+        var header = "{'descr': '|u1', 'fortran_order': False, 'shape': (\(height), \(width)), }"
+        // Magic (6) + version (2) + length (2) + header + newline, padded to a multiple of 64.
+        let unpadded = 10 + header.utf8.count + 1
+        header += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
+        var data = Data([0x93] + Array("NUMPY".utf8) + [1, 0])
+        let length = UInt16(header.utf8.count)
+        data.append(contentsOf: [UInt8(length & 0xFF), UInt8(length >> 8)])
+        data.append(contentsOf: Array(header.utf8))
+        data.append(contentsOf: pixels)
+        return data
+    }
+
+    private var grayFrame: UnsafeMutablePointer<AVFrame>?
+
+    private func writeVideoFrame(_ pixels: [UInt8], pts: Int64) throws {
+        if grayFrame == nil {
+            grayFrame = av_frame_alloc()
+            grayFrame!.pointee.format = AV_PIX_FMT_GRAY8.rawValue
+            grayFrame!.pointee.width = Int32(width)
+            grayFrame!.pointee.height = Int32(height)
+            try checkFFmpeg(av_frame_get_buffer(grayFrame, 0), path: settings.directory, operation: "allocating a mask frame")
+        }
+        let frame = grayFrame!
+        try checkFFmpeg(av_frame_make_writable(frame), path: settings.directory, operation: "allocating a mask frame")
+        let stride = Int(frame.pointee.linesize.0)
+        pixels.withUnsafeBufferPointer { source in
+            for y in 0..<height {
+                (frame.pointee.data.0! + y * stride).update(from: source.baseAddress! + y * width, count: width)
+            }
+        }
+        frame.pointee.pts = pts
+        try maskVideo!.write(frame: frame)
+    }
+
+    /// Finalises the mask video, when there is one, and closes the manifest.
+    func finish() throws {
+        av_frame_free(&grayFrame)
+        try maskVideo?.finish()
+        maskVideo = nil
+        try? manifest.close()
+    }
+
+    /// Gives up after an error: the mask video is finalised if it holds frames, else removed;
+    /// PNG/NPY masks and the manifest are already consistent.
+    func abandon() {
+        av_frame_free(&grayFrame)
+        if let maskVideo, maskVideo.framesWritten > 0 { try? maskVideo.finish() } else { maskVideo?.abandon() }
+        maskVideo = nil
+        try? manifest.close()
+    }
+}
