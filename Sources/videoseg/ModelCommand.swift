@@ -12,8 +12,8 @@ struct ModelInfoCommand: ParsableCommand {
         commandName: "info",
         abstract: "Print a model's labels, input size and normalisation; with --image, run one picture through it.")
 
-    @Argument(help: "TorchScript model file.")
-    var modelFile: String
+    @Argument(help: "TorchScript model file. Default: both bundled models.")
+    var modelFile: String?
 
     @Option(name: .long, help: ArgumentHelp("A picture (or video) to run through the model.", valueName: "file"))
     var image: String?
@@ -25,6 +25,21 @@ struct ModelInfoCommand: ParsableCommand {
     var threads: Int = SegmentConfiguration.defaultThreads
 
     func run() throws {
+        do {
+            if let modelFile {
+                try describe(modelFile)
+            } else {
+                for (index, name) in [DefaultModels.square, DefaultModels.landscape].enumerated() {
+                    if index > 0 { print("") }
+                    try describe(try DefaultModels.path(named: name))
+                }
+            }
+        } catch {
+            throw ExitStatus.report(error)
+        }
+    }
+
+    private func describe(_ modelFile: String) throws {
         do {
             let model = try SegmentationModel(path: modelFile)
             model.threads = threads
@@ -51,8 +66,6 @@ struct ModelInfoCommand: ParsableCommand {
                 "\(id < model.labels.count ? model.labels[id] : String(id)) \(String(format: "%.1f%%", fraction * 100))"
             }
             print("classes: \(classes.joined(separator: ", "))")
-        } catch {
-            throw ExitStatus.report(error)
         }
     }
 

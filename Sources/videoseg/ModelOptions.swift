@@ -3,7 +3,7 @@ import VideoSeg
 
 /// The model and the metadata a user can set on the command line (strongest source).
 struct ModelOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("TorchScript model file.", valueName: "path"))
+    @Option(name: .long, help: ArgumentHelp("TorchScript model file. Default: the bundled person segmentation (MediaPipe selfie), the variant nearer the video's aspect.", valueName: "path"))
     var model: String?
 
     @Option(name: .long, help: ArgumentHelp("Class names, comma-separated, index = class id (overrides the model's).", valueName: "names"))
@@ -18,13 +18,6 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Model input size: WxH, or N for the short side (aspect kept). Default: the model's, else 400.", valueName: "size"))
     var inputSize: String?
 
-    /// The model path, or an error that says how to get one.
-    func modelPath() throws -> String {
-        guard let model else {
-            throw VideoSegError.invalidOption("no model given: pass --model FILE (Models/make_test_models.py makes test models)")
-        }
-        return model
-    }
 
     func parsedInputSize() throws -> InputSize? {
         guard let inputSize else { return nil }

@@ -100,7 +100,7 @@ struct SegmentCommand: ParsableCommand {
 
     private func segment() throws -> Int32 {
         let outputPath: String? = noVideo ? nil : (output ?? SegmentCommand.defaultOutput(for: input))
-        var configuration = SegmentConfiguration(input: input, output: outputPath, modelPath: try modelOptions.modelPath())
+        var configuration = SegmentConfiguration(input: input, output: outputPath, modelPath: modelOptions.model)
         configuration.overwrite = overwrite
         configuration.masks = masks.map { MaskExportSettings(directory: $0, format: maskFormat, size: maskSize, overwrite: overwrite) }
         configuration.metadataOverrides = try modelOptions.overrides()
@@ -157,7 +157,7 @@ struct SegmentCommand: ParsableCommand {
             "masks": result.masksWritten, "mask_directory": result.maskDirectory ?? NSNull(), "encoder": result.encoder ?? NSNull(),
             "seconds": result.seconds, "fps": result.framesPerSecond, "interrupted": result.interrupted,
             "input_damaged": result.inputDamaged, "warnings": result.warnings,
-            "model_input_size": [result.modelInputWidth, result.modelInputHeight],
+            "model": result.modelPath, "model_input_size": [result.modelInputWidth, result.modelInputHeight],
             "stage_seconds": result.stageSeconds,
         ]
         let data = try JSONSerialization.data(withJSONObject: stats, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])

@@ -8,8 +8,8 @@ public struct SegmentConfiguration: Sendable {
     public var masks: MaskExportSettings?
     /// Replace an existing output.
     public var overwrite = false
-    /// The TorchScript model.
-    public var modelPath: String
+    /// The TorchScript model; nil uses the bundled default (`DefaultModels`).
+    public var modelPath: String?
     /// Metadata from the command line; beats the model's own.
     public var metadataOverrides = ModelMetadata()
     /// The model's input size; nil takes the model's metadata, else 400 on the short side.
@@ -38,7 +38,7 @@ public struct SegmentConfiguration: Sendable {
     }
 
     /// A configuration with the CLI's defaults.
-    public init(input: String, output: String?, modelPath: String) {
+    public init(input: String, output: String?, modelPath: String?) {
         self.input = input
         self.output = output
         self.modelPath = modelPath
@@ -69,6 +69,8 @@ public struct SegmentResult: Sendable {
     public var inputDamaged: Bool
     /// Busy seconds per stage (source, preprocess, inference, render, sink).
     public var stageSeconds: [String: Double]
+    /// The model that ran.
+    public var modelPath: String
     /// The model input size used.
     public var modelInputWidth: Int
     public var modelInputHeight: Int

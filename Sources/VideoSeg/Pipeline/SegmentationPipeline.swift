@@ -38,9 +38,11 @@ public final class SegmentationPipeline: @unchecked Sendable {
             try OutputPolicy.check(output: output, input: config.input, overwrite: config.overwrite)
         }
         let source = try MediaSource(path: config.input)
-        let model = try SegmentationModel(path: config.modelPath, overrides: config.metadataOverrides)
-        model.threads = config.threads
         let upright = source.orientation.uprightSize(width: source.width, height: source.height)
+        let modelPath = try config.modelPath
+            ?? DefaultModels.path(named: DefaultModels.name(forUprightWidth: upright.width, height: upright.height))
+        let model = try SegmentationModel(path: modelPath, overrides: config.metadataOverrides)
+        model.threads = config.threads
         let modelSize = try SegmentationPipeline.modelInputSize(model: model, requested: config.inputSize, uprightWidth: upright.width, uprightHeight: upright.height)
         try model.prepare(width: modelSize.width, height: modelSize.height, optimize: config.optimizeModel)
         let tinted = try SegmentationPipeline.resolveClasses(config.classNames, labels: model.labels, modelPath: model.path)
@@ -181,7 +183,7 @@ public final class SegmentationPipeline: @unchecked Sendable {
             framesDecoded: framesDecoded.current, framesWritten: sink?.framesWritten ?? 0, masksWritten: maskWriter?.masksWritten ?? 0,
             seconds: seconds, output: config.output, maskDirectory: config.masks?.directory, encoder: sink?.encoderName,
             interrupted: stopRequested.current, warnings: warnings, inputDamaged: !sourceWarnings.current.isEmpty,
-            stageSeconds: stageTimes.current, modelInputWidth: modelSize.width, modelInputHeight: modelSize.height)
+            stageSeconds: stageTimes.current, modelPath: modelPath, modelInputWidth: modelSize.width, modelInputHeight: modelSize.height)
     }
 
     /// One stage after the source: what it does to each frame, and to each audio packet (by
