@@ -20,11 +20,7 @@ extension EndToEnd {
             }
             try model.prepare(width: width, height: height)
             let source = try MediaSource(path: image)
-            var frame: UnsafeMutablePointer<AVFrame>?
-            while frame == nil {
-                guard let event = try source.next() else { throw HarnessError.tool("no picture in \(image)") }
-                if case .video(let decoded) = event { frame = decoded }
-            }
+            var frame: UnsafeMutablePointer<AVFrame>? = try source.firstFrame()
             defer { av_frame_free(&frame) }
             let preprocessor = Preprocessor(width: width, height: height, orientation: .upright, mean: [0, 0, 0], std: [1, 1, 1])
             var tensor = [Float](repeating: 0, count: preprocessor.tensorCount)

@@ -31,11 +31,7 @@ extension EndToEnd {
         /// The tensor the pipeline feeds the model for the first frame of `image`.
         func pipelineTensor(image: String, model: SegmentationModel, width: Int, height: Int) throws -> [Float] {
             let source = try MediaSource(path: image)
-            var frame: UnsafeMutablePointer<AVFrame>?
-            while frame == nil {
-                guard let event = try source.next() else { throw HarnessError.tool("no frame in \(image)") }
-                if case .video(let decoded) = event { frame = decoded }
-            }
+            var frame: UnsafeMutablePointer<AVFrame>? = try source.firstFrame()
             defer { av_frame_free(&frame) }
             let preprocessor = Preprocessor(width: width, height: height, orientation: source.orientation,
                                             mean: model.metadata.mean!, std: model.metadata.std!)

@@ -237,6 +237,21 @@ public final class MediaSource: @unchecked Sendable {
         lastTimestamp = pts
     }
 
+    /// The first decoded picture (caller frees it with `av_frame_free`); audio is skipped.
+    /// For single pictures and model checks.
+    func firstFrame() throws -> UnsafeMutablePointer<AVFrame> {
+        while let event = try next() {
+            switch event {
+            case .video(let frame):
+                return frame
+            case .audio(let packet):
+                var owned: UnsafeMutablePointer<AVPacket>? = packet
+                av_packet_free(&owned)
+            }
+        }
+        throw VideoSegError.notAVideo(path: path, reason: "no picture could be decoded")
+    }
+
     /// A file cut short often ends in a clean EOF; the declared duration tells the difference.
     private func noteEarlyEnd() {
         guard let last = lastTimestamp else { return }

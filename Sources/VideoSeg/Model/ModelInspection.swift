@@ -17,18 +17,7 @@ public struct ModelInspection: Sendable {
         -> ModelInspection
     {
         let source = try MediaSource(path: imagePath)
-        var frame: UnsafeMutablePointer<AVFrame>?
-        while frame == nil {
-            guard let event = try source.next() else {
-                throw VideoSegError.notAVideo(path: imagePath, reason: "no picture could be decoded")
-            }
-            switch event {
-            case .video(let decoded): frame = decoded
-            case .audio(let packet):
-                var owned: UnsafeMutablePointer<AVPacket>? = packet
-                av_packet_free(&owned)
-            }
-        }
+        var frame: UnsafeMutablePointer<AVFrame>? = try source.firstFrame()
         defer { av_frame_free(&frame) }
         let upright = source.orientation.uprightSize(width: source.width, height: source.height)
         let size = try SegmentationPipeline.modelInputSize(model: model, requested: inputSize, uprightWidth: upright.width, uprightHeight: upright.height)

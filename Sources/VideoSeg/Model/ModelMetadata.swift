@@ -65,7 +65,7 @@ public struct ModelMetadata: Equatable, Sendable {
         }
         func floats(_ key: String) throws -> [Float]? {
             guard let value = dictionary[key] else { return nil }
-            guard let numbers = value as? [NSNumber], numbers.count == 3 else {
+            guard let numbers = value as? [NSNumber], numbers.count == 3, numbers.allSatisfy(JSONValue.isNumber) else {
                 throw VideoSegError.modelMetadata(path: source, message: "\"\(key)\" must be three numbers")
             }
             return numbers.map { $0.floatValue }
@@ -83,25 +83,27 @@ public struct ModelMetadata: Equatable, Sendable {
             throw VideoSegError.modelMetadata(path: source, message: "\"std\" values must be positive")
         }
         if let value = dictionary["input_size"] {
-            if let numbers = value as? [NSNumber], numbers.count == 2, numbers[0].intValue > 0, numbers[1].intValue > 0 {
+            if let numbers = value as? [NSNumber], numbers.count == 2, numbers.allSatisfy(JSONValue.isPositiveInteger) {
                 inputSize = .fixed(width: numbers[0].intValue, height: numbers[1].intValue)
-            } else if let number = value as? NSNumber, number.intValue > 0 {
+            } else if let number = value as? NSNumber, JSONValue.isPositiveInteger(number) {
                 inputSize = .shortSide(number.intValue)
             } else {
                 throw VideoSegError.modelMetadata(path: source, message: "\"input_size\" must be [W,H] or a short-side length")
             }
         }
         if let value = dictionary["fixed_input_size"] {
-            guard let flag = value as? Bool else {
+            guard let number = value as? NSNumber, JSONValue.isBoolean(number) else {
                 throw VideoSegError.modelMetadata(path: source, message: "\"fixed_input_size\" must be true or false")
             }
-            fixedInputSize = flag
+            fixedInputSize = number.boolValue
         }
         if let value = dictionary["colors"] {
-            guard let rows = value as? [[NSNumber]], rows.allSatisfy({ $0.count == 3 }) else {
-                throw VideoSegError.modelMetadata(path: source, message: "\"colors\" must be a list of [r,g,b]")
+            guard let rows = value as? [[NSNumber]],
+                  rows.allSatisfy({ $0.count == 3 && $0.allSatisfy { JSONValue.isInteger($0) && (0...255).contains($0.intValue) } })
+            else {
+                throw VideoSegError.modelMetadata(path: source, message: "\"colors\" must be a list of [r,g,b] with values 0 to 255")
             }
-            colors = rows.map { $0.map { UInt8(clamping: $0.intValue) } }
+            colors = rows.map { $0.map { UInt8($0.intValue) } }
         }
     }
 
@@ -120,5 +122,27 @@ public struct ModelMetadata: Equatable, Sendable {
         if let colors { dictionary["colors"] = colors.map { $0.map { Int($0) } } }
         let data = (try? JSONSerialization.data(withJSONObject: dictionary, options: [.sortedKeys])) ?? Data("{}".utf8)
         return String(decoding: data, as: UTF8.self)
+    }
+}
+
+/// Foundation hands JSON numbers and booleans over as NSNumber alike; the Objective-C type code
+/// tells them apart ("c" for a boolean, "d"/"f" for a fraction), so `true` is not taken for 1.
+enum JSONValue {
+    static func isBoolean(_ number: NSNumber) -> Bool {
+        String(cString: number.objCType) == "c"
+    }
+
+    static func isNumber(_ number: NSNumber) -> Bool {
+        !isBoolean(number)
+    }
+
+    static func isInteger(_ number: NSNumber) -> Bool {
+        guard isNumber(number) else { return false }
+        let value = number.doubleValue
+        return value.rounded() == value
+    }
+
+    static func isPositiveInteger(_ number: NSNumber) -> Bool {
+        isInteger(number) && number.doubleValue >= 1
     }
 }

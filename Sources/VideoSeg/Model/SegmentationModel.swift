@@ -73,8 +73,8 @@ public final class SegmentationModel: @unchecked Sendable {
         return url.deletingPathExtension().appendingPathExtension("json").path
     }
 
-    /// Merges the metadata sources in the design's order of precedence: the tutorial defaults
-    /// apply only when the file carries no metadata of its own; then the embedded
+    /// Merges the metadata sources field by field in the design's order of precedence: the
+    /// tutorial defaults (what a file with no metadata is taken to be), then the embedded
     /// `videoseg.json`, then the sidecar `MODEL.json`, then the CLI, each stronger than the last.
     public static func resolveMetadata(embedded: ModelMetadata?, sidecar: ModelMetadata?, overrides: ModelMetadata)
         -> (ModelMetadata, [String])

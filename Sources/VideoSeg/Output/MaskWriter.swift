@@ -228,17 +228,22 @@ final class MaskWriter: @unchecked Sendable {
 
     private func encodePNG(_ pixels: [UInt8]) throws -> Data {
         let frame = pngFrame!
-        try checkFFmpeg(av_frame_make_writable(frame), path: settings.directory, operation: "PNG encoding")
+        try fill(frame, with: pixels)
+        try checkFFmpeg(avcodec_send_frame(pngEncoder, frame), path: settings.directory, operation: "PNG encoding")
+        try checkFFmpeg(avcodec_receive_packet(pngEncoder, packet), path: settings.directory, operation: "PNG encoding")
+        defer { av_packet_unref(packet) }
+        return Data(bytes: packet.pointee.data, count: Int(packet.pointee.size))
+    }
+
+    /// Copies a tightly packed mask into the first plane of `frame`, row by row (its rows are padded).
+    private func fill(_ frame: UnsafeMutablePointer<AVFrame>, with pixels: [UInt8]) throws {
+        try checkFFmpeg(av_frame_make_writable(frame), path: settings.directory, operation: "preparing a mask frame")
         let stride = Int(frame.pointee.linesize.0)
         pixels.withUnsafeBufferPointer { source in
             for y in 0..<height {
                 (frame.pointee.data.0! + y * stride).update(from: source.baseAddress! + y * width, count: width)
             }
         }
-        try checkFFmpeg(avcodec_send_frame(pngEncoder, frame), path: settings.directory, operation: "PNG encoding")
-        try checkFFmpeg(avcodec_receive_packet(pngEncoder, packet), path: settings.directory, operation: "PNG encoding")
-        defer { av_packet_unref(packet) }
-        return Data(bytes: packet.pointee.data, count: Int(packet.pointee.size))
     }
 
     /// A NumPy .npy (format 1.0) holding a uint8 H×W array.
@@ -266,13 +271,7 @@ final class MaskWriter: @unchecked Sendable {
             try checkFFmpeg(av_frame_get_buffer(grayFrame, 0), path: settings.directory, operation: "allocating a mask frame")
         }
         let frame = grayFrame!
-        try checkFFmpeg(av_frame_make_writable(frame), path: settings.directory, operation: "allocating a mask frame")
-        let stride = Int(frame.pointee.linesize.0)
-        pixels.withUnsafeBufferPointer { source in
-            for y in 0..<height {
-                (frame.pointee.data.0! + y * stride).update(from: source.baseAddress! + y * width, count: width)
-            }
-        }
+        try fill(frame, with: pixels)
         frame.pointee.pts = pts
         try maskVideo!.write(frame: frame)
     }
