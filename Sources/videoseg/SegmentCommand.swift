@@ -157,7 +157,7 @@ struct SegmentCommand: ParsableCommand {
             "masks": result.masksWritten, "mask_directory": result.maskDirectory ?? NSNull(), "encoder": result.encoder ?? NSNull(),
             "seconds": result.seconds, "fps": result.framesPerSecond, "interrupted": result.interrupted,
             "input_damaged": result.inputDamaged, "warnings": result.warnings,
-            "model": result.modelPath, "model_input_size": [result.modelInputWidth, result.modelInputHeight],
+            "model": result.modelPath, "model_optimization": result.modelOptimization, "model_input_size": [result.modelInputWidth, result.modelInputHeight],
             "stage_seconds": result.stageSeconds,
         ]
         let data = try JSONSerialization.data(withJSONObject: stats, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])

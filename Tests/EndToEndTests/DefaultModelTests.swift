@@ -100,3 +100,37 @@ extension EndToEnd {
         }
     }
 }
+
+extension EndToEnd.DefaultModel {
+    /// Freezing (and, where it is faster, optimising) the graph must not change the answer.
+    @Test(arguments: [DefaultModels.square, DefaultModels.landscape])
+    func optimisedGraphGivesTheSameClassMap(name: String) throws {
+        let path = try DefaultModels.path(named: name)
+        let size = name == DefaultModels.square ? "256x256" : "256x144"
+        let image = "\(Self.goldens)/astronaut_\(size).png"
+        var maps: [[UInt8]] = []
+        var scores: [[Float]] = []
+        for optimize in [false, true] {
+            let model = try SegmentationModel(path: path)
+            model.threads = 1
+            guard case .fixed(let width, let height) = model.metadata.inputSize else { throw HarnessError.tool("no size") }
+            try model.prepare(width: width, height: height, optimize: optimize)
+            #expect(optimize || model.optimization == "as loaded")
+            let source = try MediaSource(path: image)
+            var frame: UnsafeMutablePointer<AVFrame>? = try source.firstFrame()
+            defer { av_frame_free(&frame) }
+            let preprocessor = Preprocessor(width: width, height: height, orientation: .upright, mean: [0, 0, 0], std: [1, 1, 1])
+            var tensor = [Float](repeating: 0, count: preprocessor.tensorCount)
+            try tensor.withUnsafeMutableBufferPointer { try preprocessor.process(frame!, into: $0.baseAddress!) }
+            var map = [UInt8](repeating: 0, count: model.classMapCount)
+            try tensor.withUnsafeBufferPointer { input in
+                try map.withUnsafeMutableBufferPointer { try model.segment(input.baseAddress!, into: $0) }
+            }
+            maps.append(map)
+            scores.append(try tensor.withUnsafeBufferPointer { try model.scores($0.baseAddress!) }.values)
+        }
+        #expect(maps[0] == maps[1])
+        let difference = zip(scores[0], scores[1]).reduce(Float(0)) { max($0, abs($1.0 - $1.1)) }
+        #expect(difference < 1e-4, "optimised graph differs by \(difference)")
+    }
+}

@@ -27,11 +27,15 @@ void vs_torch_show_warnings(int32_t show);
 VSTorchModel *vs_torch_model_load(const char *path, char **error);
 /// The embedded "videoseg.json" text (owned by the model), or NULL when the file has none.
 const char *vs_torch_model_metadata(const VSTorchModel *model);
-/// eval(), freeze and optimise for inference (each falling back cleanly when it does not apply),
-/// then one warm-up forward at [batch,3,height,width]. Writes the output's [N,C,H,W] shape.
+/// eval(), freeze and optimise for inference (each falling back cleanly when it does not apply;
+/// the optimised graph is kept only when it runs faster at this size), then one warm-up forward
+/// at [batch,3,height,width]. Writes the output's [N,C,H,W] shape.
 /// Returns 0 on success.
 int32_t vs_torch_model_prepare(VSTorchModel *model, int32_t batch, int32_t height, int32_t width,
                                int32_t optimize, int64_t out_shape[4], char **error);
+/// What prepare did to the graph: "as loaded", "frozen" or "frozen + optimized for inference"
+/// (owned by the model).
+const char *vs_torch_model_optimization(const VSTorchModel *model);
 /// Runs forward on a float32 NCHW RGB tensor (not copied) and writes the argmax over C as
 /// uint8 class ids, N*H'*W' values. Returns 0 on success.
 int32_t vs_torch_model_segment(VSTorchModel *model, const float *input, int32_t batch, int32_t height,

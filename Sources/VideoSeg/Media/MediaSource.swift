@@ -37,8 +37,9 @@ public final class MediaSource: @unchecked Sendable {
     private var lastTimestamp: Int64?
     private var defaultDuration: Int64 = 1
 
-    /// Opens `path`; `formatName` forces a demuxer (e.g. "lavfi", "v4l2").
-    public init(path: String, formatName: String? = nil) throws {
+    /// Opens `path`; `formatName` forces a demuxer (e.g. "lavfi", "v4l2"); `decoderThreads` 0
+    /// lets FFmpeg choose (the benchmark uses 1 to measure the decoder's CPU work alone).
+    public init(path: String, formatName: String? = nil, decoderThreads: Int = 0) throws {
         self.path = path
         if formatName == nil && !FileManager.default.fileExists(atPath: path) {
             throw VideoSegError.inputNotFound(path: path)
@@ -90,7 +91,7 @@ public final class MediaSource: @unchecked Sendable {
         }
         try checkFFmpeg(avcodec_parameters_to_context(decoderContext, parameters), path: path, operation: "decoder set-up")
         decoderContext.pointee.pkt_timebase = stream.pointee.time_base
-        decoderContext.pointee.thread_count = 0
+        decoderContext.pointee.thread_count = Int32(decoderThreads)
         try checkFFmpeg(avcodec_open2(decoderContext, codec, nil), path: path, operation: "opening the \(String(cString: codec.pointee.name)) decoder")
         ownedPacket = av_packet_alloc()
         guard let ownedPacket else {

@@ -153,6 +153,10 @@ public final class SegmentationModel: @unchecked Sendable {
         return (values, shape.map { Int($0) })
     }
 
+    /// What `prepare` did to the graph: "as loaded", "frozen", or "frozen + optimized for
+    /// inference" (kept only where it was faster at the prepared size).
+    public var optimization: String { String(cString: vs_torch_model_optimization(handle)) }
+
     /// The number of class-map bytes one forward pass writes.
     public var classMapCount: Int {
         outputShape.count == 4 ? outputShape[0] * outputShape[2] * outputShape[3] : 0

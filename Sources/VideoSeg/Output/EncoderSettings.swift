@@ -7,6 +7,8 @@ public struct EncoderSettings: Equatable, Sendable {
     public var crf: Int
     /// Speed preset, for encoders that have one.
     public var preset: String
+    /// Encoder threads; 0 lets FFmpeg choose.
+    public var threads = 0
 
     /// The CLI's defaults: container's codec, CRF 23, preset veryfast.
     public init(codec: String? = nil, crf: Int = 23, preset: String = "veryfast") {

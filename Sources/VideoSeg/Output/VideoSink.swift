@@ -91,7 +91,7 @@ final class VideoSink: @unchecked Sendable {
         encoder.pointee.color_trc = format.colorTransfer
         encoder.pointee.colorspace = colorspace
         encoder.pointee.color_range = fullRange ? AVCOL_RANGE_JPEG : AVCOL_RANGE_MPEG
-        encoder.pointee.thread_count = 0
+        encoder.pointee.thread_count = Int32(settings.threads)
         if outputFormat.pointee.flags & AVFMT_GLOBALHEADER != 0 {
             encoder.pointee.flags |= AV_CODEC_FLAG_GLOBAL_HEADER
         }

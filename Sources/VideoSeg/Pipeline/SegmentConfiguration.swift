@@ -69,8 +69,9 @@ public struct SegmentResult: Sendable {
     public var inputDamaged: Bool
     /// Busy seconds per stage (source, preprocess, inference, render, sink).
     public var stageSeconds: [String: Double]
-    /// The model that ran.
+    /// The model that ran, and what was done to its graph (see `SegmentationModel.optimization`).
     public var modelPath: String
+    public var modelOptimization: String
     /// The model input size used.
     public var modelInputWidth: Int
     public var modelInputHeight: Int

@@ -183,7 +183,7 @@ public final class SegmentationPipeline: @unchecked Sendable {
             framesDecoded: framesDecoded.current, framesWritten: sink?.framesWritten ?? 0, masksWritten: maskWriter?.masksWritten ?? 0,
             seconds: seconds, output: config.output, maskDirectory: config.masks?.directory, encoder: sink?.encoderName,
             interrupted: stopRequested.current, warnings: warnings, inputDamaged: !sourceWarnings.current.isEmpty,
-            stageSeconds: stageTimes.current, modelPath: modelPath, modelInputWidth: modelSize.width, modelInputHeight: modelSize.height)
+            stageSeconds: stageTimes.current, modelPath: modelPath, modelOptimization: model.optimization, modelInputWidth: modelSize.width, modelInputHeight: modelSize.height)
     }
 
     /// One stage after the source: what it does to each frame, and to each audio packet (by

@@ -1,0 +1,165 @@
+import ArgumentParser
+import Foundation
+import VideoSeg
+
+/// `videoseg bench`: per-stage CPU cost, the bound it sets, the full pipeline against the bound,
+/// and the Python reference on the same video, model and size.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure every stage, the full pipeline and the Python reference on one video.")
+
+    @Argument(help: "The video to measure on (e.g. Samples/sample.mp4).")
+    var input: String
+
+    @OptionGroup var modelOptions: ModelOptions
+
+    @Option(name: .long, help: "libtorch intra-op threads, for VideoSeg and the Python reference alike.")
+    var threads: Int = SegmentConfiguration.defaultThreads
+
+    @Option(name: .long, help: "Measure at most this many frames.")
+    var maxFrames: Int?
+
+    @Option(name: .long, help: ArgumentHelp("Benchmarks/python_reference.py to compare with.", valueName: "path"))
+    var pythonReference: String = BenchCommand.checkout.appendingPathComponent("Benchmarks/python_reference.py").path
+
+    @Flag(name: .long, help: "Skip the Python reference.")
+    var noPython = false
+
+    @Option(name: .long, help: ArgumentHelp("Also write the table as JSON.", valueName: "file"))
+    var json: String?
+
+    static let checkout = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    func run() throws {
+        LibraryLog.configure(verbose: false)
+        do {
+            try bench()
+        } catch {
+            throw ExitStatus.report(error)
+        }
+    }
+
+    private func bench() throws {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("videoseg-bench-\(getpid())")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+
+        var configuration = SegmentConfiguration(input: input, output: nil, modelPath: modelOptions.model)
+        configuration.metadataOverrides = try modelOptions.overrides()
+        configuration.inputSize = try modelOptions.parsedInputSize()
+        configuration.threads = threads
+        Terminal.error("bench: measuring each stage alone…")
+        let stages = try StageBenchmark.measure(configuration, scratchOutput: scratch.appendingPathComponent("stages.mp4").path,
+                                                maxFrames: maxFrames)
+        let boundMs = stages.boundMilliseconds(cores: cores)
+        let boundFPS = 1000 / boundMs
+        let size = "\(stages.inputWidth)x\(stages.inputHeight)"
+
+        var common = [input, "--model", stages.modelPath, "--threads", "\(threads)", "--progress", "none"]
+        if let inputSize = modelOptions.inputSize { common += ["--input-size", inputSize] }
+        if let maxFrames { common += ["--max-frames", "\(maxFrames)"] }
+        Terminal.error("bench: full pipeline, annotated video…")
+        let video = try runChild(CommandLine.arguments[0], ["segment"] + common + ["-o", scratch.appendingPathComponent("video.mp4").path,
+                                                                                   "--stats-json", scratch.appendingPathComponent("v.json").path],
+                                 stats: scratch.appendingPathComponent("v.json"))
+        Terminal.error("bench: full pipeline, masks only…")
+        let masks = try runChild(CommandLine.arguments[0], ["segment"] + common + ["--no-video", "--masks", scratch.appendingPathComponent("masks").path,
+                                                                                   "--stats-json", scratch.appendingPathComponent("m.json").path],
+                                 stats: scratch.appendingPathComponent("m.json"))
+        var python: [(String, Run)] = []
+        if !noPython {
+            for optimised in [false, true] {
+                Terminal.error("bench: Python reference\(optimised ? " (frozen, optimised)" : "")…")
+                var arguments = [pythonReference, input, stages.modelPath, "-o", scratch.appendingPathComponent("py.mp4").path,
+                                 "--input-size", size, "--threads", "\(threads)", "--json"]
+                if optimised { arguments.append("--optimised") }
+                if let maxFrames { arguments += ["--max-frames", "\(maxFrames)"] }
+                python.append((optimised ? "Python reference, frozen + optimised" : "Python reference, as loaded",
+                               try runChild("/usr/bin/python3", arguments, stats: nil)))
+            }
+        }
+
+        var lines: [String] = []
+        lines.append("videoseg bench: \(input), \(URL(fileURLWithPath: stages.modelPath).lastPathComponent) (\(stages.modelOptimization)) at \(size), \(threads) libtorch thread(s), \(cores) cores, \(stages.frames) frames")
+        lines.append("")
+        lines.append(pad("stage (alone, single-threaded codecs)", 40) + "CPU ms/frame")
+        for stage in StageBenchmark.stages {
+            lines.append(pad("  " + stage, 40) + String(format: "%8.2f", stages.cpuMilliseconds[stage] ?? 0))
+        }
+        let total = StageBenchmark.stages.map { stages.cpuMilliseconds[$0] ?? 0 }.reduce(0, +)
+        lines.append(pad("  sum", 40) + String(format: "%8.2f", total))
+        lines.append(pad("bound: max(slowest, sum / \(cores) cores)", 40) + String(format: "%8.2f ms = %.1f fps", boundMs, boundFPS))
+        lines.append("")
+        lines.append(pad("run", 40) + "frames  seconds      fps  ÷bound  peak RSS")
+        for (name, run) in [("VideoSeg, annotated video", video), ("VideoSeg, masks only", masks)] + python {
+            lines.append(pad(name, 40) + String(format: "%6d %8.2f %8.2f %7.2f %6.0f MB", run.frames, run.seconds, run.fps, run.fps / boundFPS,
+                                                Double(run.peakRSSKilobytes) / 1024))
+        }
+        for (name, run) in python where run.fps > 0 {
+            lines.append(String(format: "speed-up over %@: %.2fx", name, video.fps / run.fps))
+        }
+        print(lines.joined(separator: "\n"))
+        if let json {
+            var object: [String: Any] = [
+                "input": input, "model": stages.modelPath, "input_size": [stages.inputWidth, stages.inputHeight], "threads": threads,
+                "cores": cores, "frames": stages.frames, "stage_cpu_ms": stages.cpuMilliseconds, "bound_ms": boundMs, "bound_fps": boundFPS,
+                "video": video.dictionary, "masks": masks.dictionary,
+            ]
+            for (name, run) in python { object[name.contains("optimised") ? "python_optimised" : "python"] = run.dictionary }
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+            guard FileManager.default.createFile(atPath: json, contents: data) else {
+                throw VideoSegError.outputNotWritable(path: json, reason: "cannot write")
+            }
+        }
+    }
+
+    private func pad(_ text: String, _ width: Int) -> String {
+        text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
+    }
+
+    struct Run {
+        var frames: Int
+        var seconds: Double
+        var fps: Double
+        var peakRSSKilobytes: Int
+        var dictionary: [String: Any] { ["frames": frames, "seconds": seconds, "fps": fps, "peak_rss_kb": peakRSSKilobytes] }
+    }
+
+    /// Runs a child to completion; its peak RSS comes from wait4, its figures from its JSON
+    /// (a stats file, or its stdout).
+    private func runChild(_ executable: String, _ arguments: [String], stats: URL?) throws -> Run {
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("videoseg-bench-child-\(getpid()).log")
+        defer { try? FileManager.default.removeItem(at: log) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, log.path + ".out", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_addopen(&actions, 2, log.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        defer { try? FileManager.default.removeItem(atPath: log.path + ".out") }
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
+        guard spawned == 0 else {
+            throw VideoSegError.invalidOption("\(executable): cannot start (\(String(cString: strerror(spawned))))")
+        }
+        var status: Int32 = 0
+        var usage = rusage()
+        while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
+        let exitCode = (status >> 8) & 0xFF
+        let stderrText = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+        guard status & 0x7F == 0, exitCode == 0 else {
+            let last = stderrText.split(separator: "\n").last.map(String.init) ?? "exit \(exitCode)"
+            throw VideoSegError.invalidOption("bench: \(URL(fileURLWithPath: arguments.first ?? executable).lastPathComponent) failed: \(last)")
+        }
+        let data = stats.flatMap { FileManager.default.contents(atPath: $0.path) }
+            ?? FileManager.default.contents(atPath: log.path + ".out") ?? Data()
+        let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
+        let frames = (object["frames"] as? Int) ?? (object["masks"] as? Int) ?? 0
+        let masks = object["masks"] as? Int ?? 0
+        return Run(frames: max(frames, masks), seconds: object["seconds"] as? Double ?? 0, fps: object["fps"] as? Double ?? 0,
+                   peakRSSKilobytes: Int(usage.ru_maxrss))
+    }
+}
