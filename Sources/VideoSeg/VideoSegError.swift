@@ -3,6 +3,8 @@
 public enum VideoSegError: Error, Equatable, CustomStringConvertible, Sendable {
     /// The input path does not exist.
     case inputNotFound(path: String)
+    /// A capture device (camera) is missing, busy, or not a video capture device.
+    case deviceUnavailable(path: String, reason: String)
     /// FFmpeg could open nothing that looks like a video in the file.
     case notAVideo(path: String, reason: String)
     /// An FFmpeg call failed; `operation` names the call, `code` is its AVERROR.
@@ -30,6 +32,8 @@ public enum VideoSegError: Error, Equatable, CustomStringConvertible, Sendable {
         switch self {
         case .inputNotFound(let path):
             return "\(path): no such file"
+        case .deviceUnavailable(let path, let reason):
+            return "\(path): cannot capture: \(reason)"
         case .notAVideo(let path, let reason):
             return "\(path): not a video: \(reason)"
         case .ffmpeg(let path, let operation, _, let message):

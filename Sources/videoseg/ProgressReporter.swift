@@ -5,25 +5,44 @@ import VideoSeg
 /// or file) one line a second. The first line appears as soon as the first frame is written.
 final class ProgressReporter: @unchecked Sendable {
     // @unchecked: `stopped` is behind `lock`; the thread reads the pipeline's locked snapshot.
+    /// A redrawn bar (terminal), a line a second (pipe), or the live status line each second.
+    enum Style {
+        case bar, lines, liveStatus
+    }
+
     private let pipeline: SegmentationPipeline
-    private let redraw: Bool
+    private let style: Style
+    private var redraw: Bool { style == .bar }
     private let lock = NSCondition()
     private var stopped = false
     private let finished = DispatchSemaphore(value: 0)
 
-    init(pipeline: SegmentationPipeline, redraw: Bool) {
+    init(pipeline: SegmentationPipeline, style: Style) {
         self.pipeline = pipeline
-        self.redraw = redraw
+        self.style = style
     }
 
     func start() {
         let thread = Thread { [self] in
             var lastPrinted: Double = -10
             var lastFrames = 0
+            var lastStatus = (time: Date(), captured: 0, done: 0)
             lock.lock()
             while !stopped {
                 lock.unlock()
                 let progress = pipeline.progress
+                if style == .liveStatus {
+                    let now = Date()
+                    let elapsed = now.timeIntervalSince(lastStatus.time)
+                    if elapsed >= 1 {
+                        showStatus(progress, captureRate: Double(progress.framesCaptured - lastStatus.captured) / elapsed,
+                                   processRate: Double(progress.framesDone - lastStatus.done) / elapsed)
+                        lastStatus = (now, progress.framesCaptured, progress.framesDone)
+                    }
+                    lock.lock()
+                    _ = lock.wait(until: Date().addingTimeInterval(0.05))
+                    continue
+                }
                 if progress.framesDone > lastFrames && (lastFrames == 0 || progress.seconds - lastPrinted >= (redraw ? 0.2 : 1)) {
                     lastFrames = progress.framesDone
                     lastPrinted = progress.seconds
@@ -46,6 +65,12 @@ final class ProgressReporter: @unchecked Sendable {
         lock.broadcast()
         lock.unlock()
         finished.wait()
+    }
+
+    private func showStatus(_ progress: SegmentProgress, captureRate: Double, processRate: Double) {
+        let latency = progress.latestLatency.map { String(format: "%.0f ms", $0 * 1000) } ?? "-"
+        Terminal.raw(String(format: "live: capture %.1f fps, processed %.1f fps, dropped %d, latency %@\n", captureRate, processRate,
+                            progress.framesDropped, latency))
     }
 
     private func show(_ progress: SegmentProgress) {

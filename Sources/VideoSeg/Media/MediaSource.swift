@@ -5,6 +5,8 @@ import Foundation
 enum SourceEvent {
     case video(UnsafeMutablePointer<AVFrame>)
     case audio(UnsafeMutablePointer<AVPacket>)
+    /// A live input has nothing ready yet (it was opened non-blocking); ask again shortly.
+    case idle
 }
 
 /// Demuxes a file (or any FFmpeg input) and decodes its best video stream. Audio packets of the
@@ -37,18 +39,38 @@ public final class MediaSource: @unchecked Sendable {
     private var lastTimestamp: Int64?
     private var defaultDuration: Int64 = 1
 
-    /// Opens `path`; `formatName` forces a demuxer (e.g. "lavfi", "v4l2"); `decoderThreads` 0
-    /// lets FFmpeg choose (the benchmark uses 1 to measure the decoder's CPU work alone).
-    public init(path: String, formatName: String? = nil, decoderThreads: Int = 0) throws {
+    /// Whether this is a live input: opened non-blocking, packets copied out of the device's
+    /// buffers at once.
+    public let isLive: Bool
+
+    /// Opens `path`; `formatName` forces a demuxer (e.g. "lavfi", "v4l2") and `options` are its
+    /// options (e.g. "video_size"); `decoderThreads` 0 lets FFmpeg choose (the benchmark uses 1 to
+    /// measure the decoder's CPU work alone). A `live` input is opened non-blocking, so a stop
+    /// request is never stuck in a blocking read, and `next()` answers `.idle` when nothing is ready.
+    public init(path: String, formatName: String? = nil, options: [String: String] = [:], decoderThreads: Int = 0, live: Bool = false) throws {
         self.path = path
-        if formatName == nil && !FileManager.default.fileExists(atPath: path) {
+        self.isLive = live
+        if formatName == nil && !path.contains(":") && !FileManager.default.fileExists(atPath: path) {
             throw VideoSegError.inputNotFound(path: path)
         }
         avdevice_register_all()
-        var context: UnsafeMutablePointer<AVFormatContext>? = nil
+        var context: UnsafeMutablePointer<AVFormatContext>? = avformat_alloc_context()
+        if live { context?.pointee.flags |= AVFMT_FLAG_NONBLOCK }
         let inputFormat = formatName.flatMap { av_find_input_format($0) }
-        let openStatus = avformat_open_input(&context, path, inputFormat, nil)
+        if formatName != nil && inputFormat == nil {
+            avformat_free_context(context)
+            throw VideoSegError.deviceUnavailable(path: path, reason: "this FFmpeg has no \(formatName!) input")
+        }
+        var dictionary: OpaquePointer? = nil
+        for (key, value) in options { av_dict_set(&dictionary, key, value, 0) }
+        let openStatus = avformat_open_input(&context, path, inputFormat, &dictionary)
+        av_dict_free(&dictionary)
         guard openStatus >= 0, let context else {
+            if formatName == "v4l2" || formatName == "video4linux2" {
+                let reason = openStatus == vs_averror(EINVAL) ? "not a video capture device, or it cannot capture in the requested format"
+                    : ffmpegErrorString(openStatus)
+                throw VideoSegError.deviceUnavailable(path: path, reason: reason)
+            }
             if openStatus == vs_averror(EACCES) {
                 throw VideoSegError.ffmpeg(path: path, operation: "open", code: openStatus, message: ffmpegErrorString(openStatus))
             }
@@ -179,6 +201,7 @@ public final class MediaSource: @unchecked Sendable {
                 break
             }
             let status = av_read_frame(formatContext, packet)
+            if status == vs_averror_eagain() { return .idle }
             if status < 0 {
                 if status != vs_averror_eof() {
                     warnings.append("reading stopped early: \(ffmpegErrorString(status)) (input truncated?)")
@@ -189,6 +212,7 @@ public final class MediaSource: @unchecked Sendable {
             }
             let index = packet.pointee.stream_index
             if index == videoStream.pointee.index {
+                if isLive { try copyOutOfDevice(packet) }
                 let sendStatus = avcodec_send_packet(decoder, packet)
                 av_packet_unref(packet)
                 if sendStatus < 0 && sendStatus != vs_averror_eagain() {
@@ -238,6 +262,23 @@ public final class MediaSource: @unchecked Sendable {
         lastTimestamp = pts
     }
 
+    /// Replaces the packet's data with a private copy and releases the device's buffer: a
+    /// camera's packets point into its mapped buffers, which must go back to the driver now and
+    /// must not be touched after the device is closed, while later stages may still hold frames.
+    private func copyOutOfDevice(_ packet: UnsafeMutablePointer<AVPacket>) throws {
+        let copy = av_packet_alloc()!
+        defer {
+            var owned: UnsafeMutablePointer<AVPacket>? = copy
+            av_packet_free(&owned)
+        }
+        try checkFFmpeg(av_new_packet(copy, packet.pointee.size), path: path, operation: "copying a captured frame")
+        copy.pointee.data.update(from: packet.pointee.data, count: Int(packet.pointee.size))
+        try checkFFmpeg(av_packet_copy_props(copy, packet), path: path, operation: "copying a captured frame")
+        copy.pointee.stream_index = packet.pointee.stream_index
+        av_packet_unref(packet)
+        av_packet_move_ref(packet, copy)
+    }
+
     /// The first decoded picture (caller frees it with `av_frame_free`); audio is skipped.
     /// For single pictures and model checks.
     func firstFrame() throws -> UnsafeMutablePointer<AVFrame> {
@@ -248,6 +289,8 @@ public final class MediaSource: @unchecked Sendable {
             case .audio(let packet):
                 var owned: UnsafeMutablePointer<AVPacket>? = packet
                 av_packet_free(&owned)
+            case .idle:
+                usleep(2000)
             }
         }
         throw VideoSegError.notAVideo(path: path, reason: "no picture could be decoded")

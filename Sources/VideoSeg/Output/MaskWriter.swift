@@ -23,6 +23,9 @@ final class MaskWriter: @unchecked Sendable {
     private let packet: UnsafeMutablePointer<AVPacket>
     private var maskVideo: VideoSink?
     private(set) var masksWritten = 0
+    /// Live input: masks are numbered by processed frame and the manifest adds the capture
+    /// frame number, so drops show as gaps there.
+    private let recordsCaptureFrame: Bool
 
     /// The files VideoSeg writes into a mask folder; `--overwrite` removes only these.
     static func isOwnFile(_ name: String) -> Bool {
@@ -35,8 +38,9 @@ final class MaskWriter: @unchecked Sendable {
     /// Prepares the folder. `mapWidth`×`mapHeight` is the model's (upright) class map; the
     /// source's upright size is `sourceWidth`×`sourceHeight`.
     init(settings: MaskExportSettings, labels: [String], colors: [(r: UInt8, g: UInt8, b: UInt8)], mapWidth: Int, mapHeight: Int,
-         sourceWidth: Int, sourceHeight: Int, timeBase: AVRational, frameRate: AVRational) throws
+         sourceWidth: Int, sourceHeight: Int, timeBase: AVRational, frameRate: AVRational, recordsCaptureFrame: Bool = false) throws
     {
+        self.recordsCaptureFrame = recordsCaptureFrame
         self.settings = settings
         self.labels = labels
         self.colors = colors
@@ -191,8 +195,10 @@ final class MaskWriter: @unchecked Sendable {
         return scaled
     }
 
-    /// Writes frame `index`'s mask and its manifest line.
-    func write(index: Int, pts: Int64, classMap: UnsafePointer<UInt8>) throws {
+    /// Writes frame `index`'s mask and its manifest line (for a live input, `index` is the capture
+    /// frame number and the mask is numbered by processed frame).
+    func write(index captureIndex: Int, pts: Int64, classMap: UnsafePointer<UInt8>) throws {
+        let index = recordsCaptureFrame ? masksWritten : captureIndex
         let pixels = mask(from: classMap)
         let name: String
         switch settings.format {
@@ -212,10 +218,11 @@ final class MaskWriter: @unchecked Sendable {
         for (id, count) in counts.enumerated() where count > 0 {
             fractions[String(id)] = (Double(count) / Double(pixels.count) * 1e6).rounded() / 1e6
         }
-        let line: [String: Any] = [
+        var line: [String: Any] = [
             "frame": index, "pts": pts, "time_base": "\(timeBase.num)/\(timeBase.den)",
             "time": Double(pts) * av_q2d(timeBase), "file": name, "classes": fractions,
         ]
+        if recordsCaptureFrame { line["capture_frame"] = captureIndex }
         var data = try JSONSerialization.data(withJSONObject: line, options: [.sortedKeys, .withoutEscapingSlashes])
         data.append(0x0A)
         do {

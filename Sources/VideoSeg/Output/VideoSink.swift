@@ -44,16 +44,20 @@ final class VideoSink: @unchecked Sendable {
     private let audioInputTimeBase: AVRational
     private let packet: UnsafeMutablePointer<AVPacket>
     private var finished = false
+    private let isLive: Bool
 
     /// The container's usual encoder for each extension.
     static let defaultEncoders: [String: String] = [
         "mp4": "libx264", "m4v": "libx264", "mov": "libx264", "mkv": "libx264", "avi": "libx264", "webm": "libvpx-vp9",
     ]
 
-    init(path: String, format: VideoFormat, settings: EncoderSettings, audio: UnsafeMutablePointer<AVStream>?) throws {
+    /// `live`: written in place as it goes, as fragmented MP4 where the container is MP4/MOV, so
+    /// a process that is killed still leaves a playable recording (no temporary name to rename).
+    init(path: String, format: VideoFormat, settings: EncoderSettings, audio: UnsafeMutablePointer<AVStream>?, live: Bool = false) throws {
         self.path = path
+        self.isLive = live
         let url = URL(fileURLWithPath: path)
-        temporaryPath = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).videoseg-partial").path
+        temporaryPath = live ? path : url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).videoseg-partial").path
         guard let outputFormat = av_guess_format(nil, path, nil) else {
             throw VideoSegError.outputNotWritable(path: path, reason: "no container known for the extension \".\(url.pathExtension)\"")
         }
@@ -99,10 +103,18 @@ final class VideoSink: @unchecked Sendable {
         defer { av_dict_free(&options) }
         if VideoSink.hasPrivateOption(encoderCodec, "crf") {
             av_dict_set(&options, "crf", String(settings.crf), 0)
-            if encoderName == "libvpx-vp9" { encoder.pointee.bit_rate = 0 }
+            if live && VideoSink.hasPrivateOption(encoderCodec, "tune") && encoderName == "libx264" {
+            // Live: no B-frames or lookahead queue between a frame and its packet.
+            av_dict_set(&options, "tune", "zerolatency", 0)
+        }
+        if encoderName == "libvpx-vp9" { encoder.pointee.bit_rate = 0 }
         }
         if VideoSink.hasPrivateOption(encoderCodec, "preset") {
             av_dict_set(&options, "preset", settings.preset, 0)
+        }
+        if live && VideoSink.hasPrivateOption(encoderCodec, "tune") && encoderName == "libx264" {
+            // Live: no B-frames or lookahead queue between a frame and its packet.
+            av_dict_set(&options, "tune", "zerolatency", 0)
         }
         if encoderName == "libvpx-vp9" {
             // libvpx's defaults are tuned for quality at any cost; these keep it near real time.
@@ -157,7 +169,12 @@ final class VideoSink: @unchecked Sendable {
         if ioStatus < 0 {
             throw VideoSegError.outputNotWritable(path: path, reason: ffmpegErrorString(ioStatus))
         }
-        let headerStatus = avformat_write_header(context, nil)
+        var muxerOptions: OpaquePointer? = nil
+        defer { av_dict_free(&muxerOptions) }
+        if live && ["mp4", "mov"].contains(containerName.split(separator: ",").first.map(String.init) ?? "") {
+            av_dict_set(&muxerOptions, "movflags", "frag_keyframe+empty_moov+default_base_moof", 0)
+        }
+        let headerStatus = avformat_write_header(context, &muxerOptions)
         if headerStatus < 0 {
             throw VideoSegError.writeFailed(path: path, reason: ffmpegErrorString(headerStatus))
         }
@@ -288,7 +305,7 @@ final class VideoSink: @unchecked Sendable {
             }
             let closeStatus = avio_closep(&formatContext!.pointee.pb)
             if closeStatus < 0 { throw VideoSegError.writeFailed(path: path, reason: ffmpegErrorString(closeStatus)) }
-            if rename(temporaryPath, path) != 0 {
+            if temporaryPath != path && rename(temporaryPath, path) != 0 {
                 throw VideoSegError.writeFailed(path: path, reason: String(cString: strerror(errno)))
             }
             finished = true
@@ -311,7 +328,9 @@ final class VideoSink: @unchecked Sendable {
             if context.pointee.pb != nil { avio_closep(&formatContext!.pointee.pb) }
             avformat_free_context(context)
             formatContext = nil
-            if removeFile { unlink(temporaryPath) }
+            // A live recording is written in place as fragments: what reached the disk plays, so
+            // it is kept; anything else unfinished is removed.
+            if removeFile && !(isLive && framesWritten > 0) { unlink(temporaryPath) }
         }
     }
 }

@@ -41,6 +41,26 @@ public final class BoundedQueue<Element>: @unchecked Sendable {
         return true
     }
 
+    /// Appends `element` without waiting: when the queue is full its oldest element is dropped
+    /// and returned (the live policy: a stale frame gives way to a newer one). Returns nil when
+    /// nothing was dropped; after cancel or close, `element` itself is returned, unqueued.
+    public func putReplacingOldest(_ element: Element) -> Element? {
+        condition.lock()
+        defer { condition.unlock() }
+        if cancelled || closed { return element }
+        var dropped: Element?
+        if count == capacity {
+            dropped = items[head]
+            items[head] = nil
+            head = (head + 1) % capacity
+            count -= 1
+        }
+        items[(head + count) % capacity] = element
+        count += 1
+        condition.broadcast()
+        return dropped
+    }
+
     /// Removes the oldest element, waiting for one. Returns nil once the queue is closed and
     /// empty, or cancelled.
     public func take() -> Element? {

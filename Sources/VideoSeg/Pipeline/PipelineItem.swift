@@ -41,6 +41,8 @@ final class VideoFrameBox: @unchecked Sendable {
     let index: Int
     /// Its timestamp in the source stream's time base.
     let pts: Int64
+    /// Monotonic seconds when it was captured (live input), for latency.
+    var captureTime: Double?
     var tensor: UnsafeMutableBufferPointer<Float>?
     var classMap: UnsafeMutableBufferPointer<UInt8>?
     /// The frame in the encoder's format with the overlay drawn, from `renderedPool`.

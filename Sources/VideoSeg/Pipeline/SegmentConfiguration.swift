@@ -30,6 +30,15 @@ public struct SegmentConfiguration: Sendable {
     public var threads = SegmentConfiguration.defaultThreads
     /// Freeze and optimise the TorchScript graph for inference.
     public var optimizeModel = true
+    /// A live input (camera, stream, pipe): frames that wait while a newer one arrives are
+    /// dropped (keep-latest), timestamps start at zero, the recording is written in place as it
+    /// goes (fragmented MP4), and audio is left out.
+    public var live = false
+    /// The FFmpeg demuxer to force (e.g. "v4l2") and its options (e.g. "video_size": "640x480").
+    public var inputFormat: String?
+    public var inputOptions: [String: String] = [:]
+    /// Stop after this many seconds.
+    public var duration: Double?
 
     /// One libtorch thread per core but one, leaving a core for decoding, rendering and
     /// encoding, which run beside inference; at least one.
@@ -65,8 +74,12 @@ public struct SegmentResult: Sendable {
     public var interrupted: Bool
     /// Damage in the input and other non-fatal problems.
     public var warnings: [String]
-    /// Whether the input was damaged (corrupt packets, truncation).
+    /// Whether the input was damaged (corrupt packets, truncation), or a live input failed.
     public var inputDamaged: Bool
+    /// Live input: frames captured and dropped, and latency (see `SegmentProgress`).
+    public var framesDropped: Int
+    public var meanLatency: Double?
+    public var maxLatency: Double?
     /// Busy seconds per stage (source, preprocess, inference, render, sink).
     public var stageSeconds: [String: Double]
     /// The model that ran, and what was done to its graph (see `SegmentationModel.optimization`).
@@ -84,6 +97,15 @@ public struct SegmentResult: Sendable {
 public struct SegmentProgress: Sendable {
     /// Frames written to the output so far.
     public var framesDone = 0
+    /// Frames read from the input (for a live input, including the dropped ones).
+    public var framesCaptured = 0
+    /// Live input: frames dropped because a newer one arrived before inference took them.
+    public var framesDropped = 0
+    /// Live input: seconds from a frame's capture to its rendered frame reaching the encoder
+    /// (or the mask writer): the latest, the mean and the largest so far.
+    public var latestLatency: Double?
+    public var meanLatency: Double?
+    public var maxLatency: Double?
     /// The total, when the container tells it (or after --max-frames).
     public var framesExpected: Int?
     /// Seconds since the first frame was decoded.

@@ -37,7 +37,7 @@ public final class SegmentationPipeline: @unchecked Sendable {
         if let output = config.output {
             try OutputPolicy.check(output: output, input: config.input, overwrite: config.overwrite)
         }
-        let source = try MediaSource(path: config.input)
+        let source = try MediaSource(path: config.input, formatName: config.inputFormat, options: config.inputOptions, live: config.live)
         let upright = source.orientation.uprightSize(width: source.width, height: source.height)
         let modelPath = try config.modelPath
             ?? DefaultModels.path(named: DefaultModels.name(forUprightWidth: upright.width, height: upright.height))
@@ -56,25 +56,31 @@ public final class SegmentationPipeline: @unchecked Sendable {
         let classMapPool = BufferPool<UInt8>(count: model.classMapCount)
         let mapWidth = model.outputShape[3], mapHeight = model.outputShape[2]
 
-        var stages: [Stage] = [
-            Stage(name: "preprocess") { box in
-                let tensor = tensorPool.obtain()
-                box.tensor = tensor
-                try preprocessor.process(box.decoded!, into: tensor.baseAddress!)
-            },
-            Stage(name: "inference") { box in
-                let classMap = classMapPool.obtain()
-                box.classMap = classMap
-                try model.segment(box.tensor!.baseAddress!, into: classMap)
-                box.releaseTensor()
-            },
-        ]
+        let preprocess: @Sendable (VideoFrameBox) throws -> Void = { box in
+            let tensor = tensorPool.obtain()
+            box.tensor = tensor
+            try preprocessor.process(box.decoded!, into: tensor.baseAddress!)
+        }
+        let infer: @Sendable (VideoFrameBox) throws -> Void = { box in
+            let classMap = classMapPool.obtain()
+            box.classMap = classMap
+            try model.segment(box.tensor!.baseAddress!, into: classMap)
+            box.releaseTensor()
+        }
+        // Live input: inference takes the newest frame straight from the keep-latest slot, so a
+        // frame waits at most one frame interval before inference starts on it.
+        var stages: [Stage] = config.live
+            ? [Stage(name: "inference") { box in
+                try preprocess(box)
+                try infer(box)
+            }]
+            : [Stage(name: "preprocess", video: preprocess), Stage(name: "inference", video: infer)]
 
         var sink: VideoSink?
         if let output = config.output {
             let format = SegmentationPipeline.videoFormat(of: source)
             let videoSink = try VideoSink(path: output, format: format, settings: config.encoder,
-                                          audio: config.includeAudio ? source.audioStream : nil)
+                                          audio: config.includeAudio && !config.live ? source.audioStream : nil, live: config.live)
             sink = videoSink
             let converter = FrameConverter(width: format.width, height: format.height, pixelFormat: videoSink.pixelFormat,
                                            colorspace: videoSink.colorspace, fullRange: videoSink.fullRange)
@@ -98,6 +104,7 @@ public final class SegmentationPipeline: @unchecked Sendable {
                 SegmentationPipeline.draw(renderer, on: frame, classMap: box.classMap!, samplers: tables)
             })
             stages.append(Stage(name: "encode") { box in
+                self.noteLatency(box)
                 try videoSink.write(frame: box.rendered!)
                 if let rendered = box.rendered { renderedFrames.recycle(rendered) }
                 box.rendered = nil
@@ -112,13 +119,16 @@ public final class SegmentationPipeline: @unchecked Sendable {
             do {
                 writer = try MaskWriter(
                     settings: masks, labels: model.labels, colors: colors, mapWidth: mapWidth, mapHeight: mapHeight,
-                    sourceWidth: upright.width, sourceHeight: upright.height, timeBase: source.timeBase, frameRate: source.frameRate)
+                    sourceWidth: upright.width, sourceHeight: upright.height, timeBase: source.timeBase, frameRate: source.frameRate,
+                    recordsCaptureFrame: config.live)
             } catch {
                 sink?.abandon()
                 throw error
             }
             maskWriter = writer
+            let measuresLatency = sink == nil
             stages.append(Stage(name: "masks") { box in
+                if measuresLatency { self.noteLatency(box) }
                 try writer.write(index: box.index, pts: box.pts, classMap: UnsafePointer(box.classMap!.baseAddress!))
             })
         }
@@ -128,7 +138,8 @@ public final class SegmentationPipeline: @unchecked Sendable {
         progressState.withLock { $0.framesExpected = expected }
 
         let depth = max(1, config.queueDepth)
-        queues = stages.map { _ in BoundedQueue<PipelineItem>(capacity: depth) }
+        // Live: one slot before inference, replaced by each newer frame (keep-latest).
+        queues = stages.enumerated().map { index, _ in BoundedQueue<PipelineItem>(capacity: config.live && index == 0 ? 1 : depth) }
         let start = DispatchTime.now()
         let framesDecoded = Locked(0)
         let sourceWarnings = Locked<[String]>([])
@@ -161,6 +172,7 @@ public final class SegmentationPipeline: @unchecked Sendable {
 
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
         let warnings = sourceWarnings.current + (sink?.warnings ?? [])
+        let finalProgress = progressState.current
         if let error = failure.current {
             // Keep what was written, playable, unless the output itself is what failed.
             let outputFailed: Bool
@@ -183,6 +195,7 @@ public final class SegmentationPipeline: @unchecked Sendable {
             framesDecoded: framesDecoded.current, framesWritten: sink?.framesWritten ?? 0, masksWritten: maskWriter?.masksWritten ?? 0,
             seconds: seconds, output: config.output, maskDirectory: config.masks?.directory, encoder: sink?.encoderName,
             interrupted: stopRequested.current, warnings: warnings, inputDamaged: !sourceWarnings.current.isEmpty,
+            framesDropped: finalProgress.framesDropped, meanLatency: finalProgress.meanLatency, maxLatency: finalProgress.maxLatency,
             stageSeconds: stageTimes.current, modelPath: modelPath, modelOptimization: model.optimization, modelInputWidth: modelSize.width, modelInputHeight: modelSize.height)
     }
 
@@ -287,8 +300,14 @@ public final class SegmentationPipeline: @unchecked Sendable {
             }
             return true
         }
+        let started = monotonicSeconds()
+        var firstPts: Int64?
         while !stopRequested.current {
             if let limit = configuration.maxFrames, count >= limit {
+                cut = true
+                break
+            }
+            if let duration = configuration.duration, monotonicSeconds() - started >= duration {
                 cut = true
                 break
             }
@@ -296,16 +315,34 @@ public final class SegmentationPipeline: @unchecked Sendable {
             guard let event = try source.next() else { break }
             addTime("source", since: began)
             switch event {
+            case .idle:
+                // Nothing captured yet: a short nap, then look at the stop flag again.
+                usleep(1000)
             case .audio(let packet):
                 heldAudio.append(AudioPacketBox(packet))
                 // A file whose audio runs on far past its video would otherwise hold it all.
                 if heldAudio.count > 512, !output.put(.audio(heldAudio.removeFirst())) { return count }
             case .video(let frame):
+                var captureTime: Double?
+                if source.isLive {
+                    captureTime = SegmentationPipeline.captureTime(pts: frame.pointee.pts, timeBase: videoTimeBase)
+                    // The recording starts at zero whatever clock the device stamps with.
+                    if firstPts == nil { firstPts = frame.pointee.pts }
+                    frame.pointee.pts -= firstPts!
+                }
                 let box = VideoFrameBox(decoded: frame, index: count, tensorPool: tensorPool, classMapPool: classMapPool)
+                box.captureTime = captureTime
                 lastPts = frame.pointee.pts
+                count += 1
+                progressState.withLock { $0.framesCaptured = count }
+                if source.isLive {
+                    if output.putReplacingOldest(.video(box)) != nil {
+                        progressState.withLock { $0.framesDropped += 1 }
+                    }
+                    continue
+                }
                 if !releaseAudio(upTo: lastPts, strictlyBefore: false) { return count }
                 if !output.put(.video(box)) { return count }
-                count += 1
             }
         }
         if stopRequested.current { cut = true }
@@ -317,6 +354,25 @@ public final class SegmentationPipeline: @unchecked Sendable {
             _ = releaseAudio(upTo: nil, strictlyBefore: false)
         }
         return count
+    }
+
+    /// A live frame's capture time on the monotonic clock: V4L2 stamps frames with it (in
+    /// microseconds); a timestamp far from now is some other clock, and then arrival time serves.
+    static func captureTime(pts: Int64, timeBase: AVRational) -> Double {
+        let now = monotonicSeconds()
+        let stamped = Double(pts) * av_q2d(timeBase)
+        return abs(now - stamped) < 10 ? stamped : now
+    }
+
+    private func noteLatency(_ box: VideoFrameBox) {
+        guard let captured = box.captureTime else { return }
+        let latency = monotonicSeconds() - captured
+        progressState.withLock { progress in
+            let count = Double(progress.framesDone)
+            progress.latestLatency = latency
+            progress.meanLatency = ((progress.meanLatency ?? 0) * count + latency) / (count + 1)
+            progress.maxLatency = max(progress.maxLatency ?? 0, latency)
+        }
     }
 
     // MARK: - Set-up helpers
@@ -396,6 +452,13 @@ public final class SegmentationPipeline: @unchecked Sendable {
                             classMap: UnsafePointer(classMap.baseAddress!), sampler: sampler)
         }
     }
+}
+
+/// Seconds on the monotonic clock (the one V4L2 stamps frames with).
+func monotonicSeconds() -> Double {
+    var time = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &time)
+    return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
 }
 
 /// A free list of output frames: their buffers are reused once the encoder lets go of them.

@@ -141,3 +141,19 @@ func videosegInterrupted(_ arguments: [String], signal: Int32, after marker: Str
     process.waitUntilExit()
     return (ProcessOutput(status: process.terminationStatus, stdout: "", stderr: String(decoding: collected, as: UTF8.self)), signalled)
 }
+
+/// The fake V4L2 camera (Tests/Support/fakev4l2), built once per test run.
+let fakeCameraLibrary: String = {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("videoseg-fakev4l2-\(getpid())").path
+    let script = repositoryRoot.appendingPathComponent("Tests/Support/fakev4l2/build.sh").path
+    guard let result = try? runProcess("/bin/bash", [script, folder]), result.status == 0 else { return "" }
+    return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+}()
+
+/// The environment that makes `videoseg` see the fake camera at /dev/video-fake.
+func fakeCameraEnvironment(_ settings: [String: String]) -> [String: String] {
+    var environment = ProcessInfo.processInfo.environment
+    environment["LD_PRELOAD"] = fakeCameraLibrary
+    for (key, value) in settings { environment[key] = value }
+    return environment
+}

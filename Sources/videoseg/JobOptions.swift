@@ -1,0 +1,92 @@
+import ArgumentParser
+import Foundation
+import VideoSeg
+
+/// Options shared by `segment` and `camera`: what to write and how to draw it.
+struct JobOptions: ParsableArguments {
+    @Option(name: [.short, .long], help: ArgumentHelp("Annotated video to write; the extension picks the container.", valueName: "file"))
+    var output: String?
+
+    @Flag(name: .long, help: "Replace an existing output (and VideoSeg's files in a non-empty --masks folder).")
+    var overwrite = false
+
+    @Option(name: .long, help: ArgumentHelp("Also write one class-index mask per frame into this folder, with labels.json and manifest.jsonl.", valueName: "dir"))
+    var masks: String?
+
+    @Option(name: .long, help: "Mask files: png (palette PNG per frame), npy (NumPy uint8 per frame), video (one lossless FFV1 masks.mkv).")
+    var maskFormat: MaskExportSettings.Format = .png
+
+    @Option(name: .long, help: "Mask size: source (upright source size, like the overlay) or model (the model's input size, not rescaled).")
+    var maskSize: MaskExportSettings.Size = .source
+
+    @Flag(name: .long, help: "Write masks only: no annotated video, no encoder.")
+    var noVideo = false
+
+    @OptionGroup var modelOptions: ModelOptions
+
+    @Option(name: .long, help: "libtorch intra-op threads (default: cores − 1, at least 1).")
+    var threads: Int = SegmentConfiguration.defaultThreads
+
+    @Option(name: .long, help: "Weight of the class colours, 0 to 1.")
+    var alpha: Double = 0.5
+
+    @Option(name: .long, help: ArgumentHelp("Only tint these classes, by name or id, comma-separated (e.g. person,dog).", valueName: "names"))
+    var classes: String?
+
+    @Option(name: .long, help: "blend: colours over the picture; mask: colours on black.")
+    var style: OverlayStyle.Mode = .blend
+
+    @Option(name: .long, help: ArgumentHelp("Video encoder (libx264, libvpx-vp9, ffv1, ...). Default: H.264, VP9 for .webm.", valueName: "name"))
+    var codec: String?
+
+    @Option(name: .long, help: "Constant rate factor for encoders that have one.")
+    var crf: Int = 23
+
+    @Option(name: .long, help: "Encoder speed preset for encoders that have one.")
+    var preset: String = "veryfast"
+
+    @Option(name: .long, help: "Stop after this many frames.")
+    var maxFrames: Int?
+
+    @Option(name: .long, help: "Slots in each queue between stages.")
+    var queueDepth: Int = 4
+
+    @Option(name: .long, help: ArgumentHelp("Write run statistics (frames, seconds, fps, per-stage time) as JSON.", valueName: "file"))
+    var statsJson: String?
+
+    @Flag(name: [.short, .long], help: "Show FFmpeg's and libtorch's own warnings and every input warning.")
+    var verbose = false
+
+    @Flag(name: [.short, .long], help: "Print nothing but errors.")
+    var quiet = false
+
+    func validate() throws {
+        guard (0...1).contains(alpha) else { throw ValidationError("--alpha must be between 0 and 1") }
+        guard threads > 0 else { throw ValidationError("--threads must be at least 1") }
+        guard queueDepth > 0 else { throw ValidationError("--queue-depth must be at least 1") }
+        if let maxFrames, maxFrames <= 0 { throw ValidationError("--max-frames must be at least 1") }
+        if noVideo && masks == nil { throw ValidationError("--no-video needs --masks DIR: there would be nothing to write") }
+        if noVideo && output != nil { throw ValidationError("--no-video and --output contradict each other") }
+    }
+
+    /// The configuration for `input`, writing `defaultOutput` unless told otherwise.
+    func configuration(input: String, defaultOutput: String) throws -> SegmentConfiguration {
+        let outputPath: String? = noVideo ? nil : (output ?? defaultOutput)
+        var configuration = SegmentConfiguration(input: input, output: outputPath, modelPath: modelOptions.model)
+        configuration.overwrite = overwrite
+        configuration.masks = masks.map { MaskExportSettings(directory: $0, format: maskFormat, size: maskSize, overwrite: overwrite) }
+        configuration.metadataOverrides = try modelOptions.overrides()
+        configuration.inputSize = try modelOptions.parsedInputSize()
+        configuration.style = OverlayStyle(mode: style, alpha: alpha)
+        configuration.classNames = classes.map { $0.split(separator: ",").map(String.init) }
+        configuration.encoder = EncoderSettings(codec: codec, crf: crf, preset: preset)
+        configuration.maxFrames = maxFrames
+        configuration.queueDepth = queueDepth
+        configuration.threads = threads
+        return configuration
+    }
+}
+
+extension OverlayStyle.Mode: ExpressibleByArgument {}
+extension MaskExportSettings.Format: ExpressibleByArgument {}
+extension MaskExportSettings.Size: ExpressibleByArgument {}

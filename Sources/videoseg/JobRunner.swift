@@ -1,0 +1,91 @@
+import ArgumentParser
+import Foundation
+import VideoSeg
+
+/// Runs a configured job the way the CLI shows it: stop signals, progress or live status,
+/// warnings, the summary line, statistics, and the exit code.
+enum JobRunner {
+    enum ProgressMode: String, ExpressibleByArgument, CaseIterable {
+        case auto, bar, none
+    }
+
+    static func run(_ configuration: SegmentConfiguration, options: JobOptions, progress: ProgressMode, inputName: String) throws {
+        // A full disk under RLIMIT_FSIZE must be an error we report, not a signal that kills us.
+        signal(SIGXFSZ, SIG_IGN)
+        LibraryLog.configure(verbose: options.verbose)
+        do {
+            let status = try execute(configuration, options: options, progress: progress, inputName: inputName)
+            if status != 0 { throw ExitCode(status) }
+        } catch {
+            throw ExitStatus.report(error)
+        }
+    }
+
+    private static func execute(_ configuration: SegmentConfiguration, options: JobOptions, progress: ProgressMode, inputName: String) throws -> Int32 {
+        let pipeline = SegmentationPipeline(configuration: configuration)
+        let signals = StopSignals { pipeline.requestStop() }
+        let reporter: ProgressReporter?
+        if options.quiet {
+            reporter = nil
+        } else if configuration.live {
+            reporter = ProgressReporter(pipeline: pipeline, style: .liveStatus)
+        } else if progress == .bar || (progress == .auto && Terminal.stderrIsTerminal) {
+            reporter = ProgressReporter(pipeline: pipeline, style: Terminal.stderrIsTerminal ? .bar : .lines)
+        } else {
+            reporter = nil
+        }
+        reporter?.start()
+        let result: SegmentResult
+        do {
+            result = try pipeline.run()
+            reporter?.stop()
+        } catch {
+            reporter?.stop()
+            throw error
+        }
+        withExtendedLifetime(signals) {}
+
+        if !options.quiet {
+            let shown = options.verbose ? result.warnings : Array(result.warnings.prefix(3))
+            for warning in shown { Terminal.error("warning: \(inputName): \(warning)") }
+            if result.warnings.count > shown.count {
+                Terminal.error("warning: \(inputName): \(result.warnings.count - shown.count) more (see -v)")
+            }
+            let stopped = result.interrupted ? " (stopped early)" : ""
+            let destinations = [result.output, result.maskDirectory.map { "masks in \($0)" }].compactMap { $0 }
+            var live = ""
+            if configuration.live {
+                live = String(format: ", %d dropped, latency mean %.0f ms, max %.0f ms", result.framesDropped,
+                              (result.meanLatency ?? 0) * 1000, (result.maxLatency ?? 0) * 1000)
+            }
+            Terminal.raw(String(format: "videoseg: %d frames in %.2f s (%.1f fps)%@ -> %@%@\n", max(result.framesWritten, result.masksWritten),
+                                result.seconds, result.framesPerSecond, live, destinations.joined(separator: ", "), stopped))
+        }
+        if let path = options.statsJson { try writeStats(result, input: inputName, live: configuration.live, to: path) }
+        if result.interrupted { return ExitStatus.interrupted }
+        if result.inputDamaged { return ExitStatus.inputDamaged }
+        return 0
+    }
+
+    private static func writeStats(_ result: SegmentResult, input: String, live: Bool, to path: String) throws {
+        var stats: [String: Any] = [
+            "input": input, "output": result.output ?? NSNull(), "frames": result.framesWritten, "frames_decoded": result.framesDecoded,
+            "masks": result.masksWritten, "mask_directory": result.maskDirectory ?? NSNull(), "encoder": result.encoder ?? NSNull(),
+            "seconds": result.seconds, "fps": result.framesPerSecond, "interrupted": result.interrupted,
+            "input_damaged": result.inputDamaged, "warnings": result.warnings,
+            "model": result.modelPath, "model_optimization": result.modelOptimization,
+            "model_input_size": [result.modelInputWidth, result.modelInputHeight],
+            "stage_seconds": result.stageSeconds,
+        ]
+        if live {
+            stats["frames_captured"] = result.framesDecoded
+            stats["frames_dropped"] = result.framesDropped
+            stats["latency_mean_seconds"] = result.meanLatency ?? NSNull()
+            stats["latency_max_seconds"] = result.maxLatency ?? NSNull()
+        }
+        let data = try JSONSerialization.data(withJSONObject: stats, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+        guard FileManager.default.createFile(atPath: path, contents: data) else {
+            throw VideoSegError.outputNotWritable(path: path, reason: "cannot write the statistics file")
+        }
+    }
+}
