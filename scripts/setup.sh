@@ -4,7 +4,7 @@
 set -euo pipefail
 
 PACKAGES=(
-  pkg-config
+  pkg-config gcc libc6-dev
   libtorch-dev
   libavformat-dev libavcodec-dev libswscale-dev libavutil-dev libavdevice-dev libswresample-dev
   ffmpeg

@@ -126,6 +126,32 @@ at::Tensor forward(VSTorchModel *model, const float *input, int32_t batch, int32
     return scores;
 }
 
+/// The argmax over C of [N,C,H,W] scores, as uint8 class ids, the first maximum winning as in
+/// torch.argmax. Channel by channel over contiguous planes with a running maximum: it streams
+/// through memory once, where at::argmax(1) on one thread strides across channels for every
+/// pixel (about 50 ms for 21 classes at 711x400, against a few here).
+void argmaxOverChannels(const at::Tensor &output, uint8_t *classes) {
+    auto scores = output.to(torch::kFloat32).contiguous();
+    const int64_t batch = scores.size(0), channels = scores.size(1), plane = scores.size(2) * scores.size(3);
+    const float *data = scores.data_ptr<float>();
+    std::vector<float> best(static_cast<size_t>(plane));
+    for (int64_t n = 0; n < batch; n++) {
+        const float *image = data + n * channels * plane;
+        uint8_t *target = classes + n * plane;
+        std::copy(image, image + plane, best.begin());
+        std::fill(target, target + plane, uint8_t(0));
+        for (int64_t c = 1; c < channels; c++) {
+            const float *channel = image + c * plane;
+            const uint8_t id = static_cast<uint8_t>(c);
+            for (int64_t i = 0; i < plane; i++) {
+                const bool larger = channel[i] > best[i];
+                best[i] = larger ? channel[i] : best[i];
+                target[i] = larger ? id : target[i];
+            }
+        }
+    }
+}
+
 }  // namespace
 
 extern "C" {
@@ -226,8 +252,7 @@ int32_t vs_torch_model_segment(VSTorchModel *model, const float *input, int32_t 
         if (out_shape[1] > 256) throw std::runtime_error("model has " + std::to_string(out_shape[1]) + " classes; at most 256 fit a class map");
         size_t count = static_cast<size_t>(out_shape[0] * out_shape[2] * out_shape[3]);
         if (count > capacity) throw std::runtime_error("class map buffer too small for output " + c10::str(scores.sizes()));
-        auto target = torch::from_blob(classes, {out_shape[0], out_shape[2], out_shape[3]}, torch::kUInt8);
-        target.copy_(scores.argmax(1));
+        argmaxOverChannels(scores, classes);
     });
 }
 

@@ -79,6 +79,13 @@ extension EndToEnd {
             #expect(difference <= 1e-4, "max |Swift − Python| = \(difference)")
             #expect(swiftScores.classMap() == python.classMap())
 
+            // The bridge's own argmax (what the pipeline uses) is exactly the argmax of the scores.
+            var segmented = [UInt8](repeating: 0, count: model.classMapCount)
+            try tensor.withUnsafeBufferPointer { input in
+                try segmented.withUnsafeMutableBufferPointer { try model.segment(input.baseAddress!, into: $0) }
+            }
+            #expect(segmented.map(Int.init) == swiftScores.classMap())
+
             let bgr = try pythonScores(model: modelPath, tensor: tensor, width: width, height: height, scratch: scratch, bgr: true)
             #expect(swiftScores.maxDifference(bgr) > 1e-4, "BGR input should not match")
             #expect(swiftScores.classMap() != bgr.classMap())
