@@ -19,12 +19,7 @@ extension EndToEnd {
                 throw HarnessError.tool("\(name) has no fixed input size")
             }
             try model.prepare(width: width, height: height)
-            let source = try MediaSource(path: image)
-            var frame: UnsafeMutablePointer<AVFrame>? = try source.firstFrame()
-            defer { av_frame_free(&frame) }
-            let preprocessor = Preprocessor(width: width, height: height, orientation: .upright, mean: [0, 0, 0], std: [1, 1, 1])
-            var tensor = [Float](repeating: 0, count: preprocessor.tensorCount)
-            try tensor.withUnsafeMutableBufferPointer { try preprocessor.process(frame!, into: $0.baseAddress!) }
+            let tensor = try modelInput(image: image, model: model, width: width, height: height)
             let (scores, shape) = try tensor.withUnsafeBufferPointer { try model.scores($0.baseAddress!) }
             #expect(shape == [1, 2, height, width])
             return (Array(scores[(width * height)...]), width, height)
@@ -116,12 +111,7 @@ extension EndToEnd.DefaultModel {
             guard case .fixed(let width, let height) = model.metadata.inputSize else { throw HarnessError.tool("no size") }
             try model.prepare(width: width, height: height, optimize: optimize)
             #expect(optimize || model.optimization == "as loaded")
-            let source = try MediaSource(path: image)
-            var frame: UnsafeMutablePointer<AVFrame>? = try source.firstFrame()
-            defer { av_frame_free(&frame) }
-            let preprocessor = Preprocessor(width: width, height: height, orientation: .upright, mean: [0, 0, 0], std: [1, 1, 1])
-            var tensor = [Float](repeating: 0, count: preprocessor.tensorCount)
-            try tensor.withUnsafeMutableBufferPointer { try preprocessor.process(frame!, into: $0.baseAddress!) }
+            let tensor = try modelInput(image: image, model: model, width: width, height: height)
             var map = [UInt8](repeating: 0, count: model.classMapCount)
             try tensor.withUnsafeBufferPointer { input in
                 try map.withUnsafeMutableBufferPointer { try model.segment(input.baseAddress!, into: $0) }

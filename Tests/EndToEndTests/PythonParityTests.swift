@@ -28,18 +28,6 @@ extension EndToEnd {
             }
         }
 
-        /// The tensor the pipeline feeds the model for the first frame of `image`.
-        func pipelineTensor(image: String, model: SegmentationModel, width: Int, height: Int) throws -> [Float] {
-            let source = try MediaSource(path: image)
-            var frame: UnsafeMutablePointer<AVFrame>? = try source.firstFrame()
-            defer { av_frame_free(&frame) }
-            let preprocessor = Preprocessor(width: width, height: height, orientation: source.orientation,
-                                            mean: model.metadata.mean!, std: model.metadata.std!)
-            var tensor = [Float](repeating: 0, count: preprocessor.tensorCount)
-            try tensor.withUnsafeMutableBufferPointer { try preprocessor.process(frame!, into: $0.baseAddress!) }
-            return tensor
-        }
-
         func pythonScores(model: String, tensor: [Float], width: Int, height: Int, scratch: Scratch, bgr: Bool) throws -> Scores {
             let inputPath = scratch.path("input.f32"), outputPath = scratch.path("scores.f32")
             try tensor.withUnsafeBufferPointer { try Data(buffer: $0).write(to: URL(fileURLWithPath: inputPath)) }
@@ -65,7 +53,7 @@ extension EndToEnd {
             let model = try SegmentationModel(path: modelPath, overrides: ModelMetadata(mean: [0.5, 0.5, 0.5], std: [0.05, 0.05, 0.05]))
             model.threads = 1
             try model.prepare(width: width, height: height)
-            let tensor = try pipelineTensor(image: image, model: model, width: width, height: height)
+            let tensor = try modelInput(image: image, model: model, width: width, height: height)
             let ours = try tensor.withUnsafeBufferPointer { try model.scores($0.baseAddress!) }
             let swiftScores = Scores(values: ours.values, shape: ours.shape)
             #expect(swiftScores.shape == [1, 21, height, width])

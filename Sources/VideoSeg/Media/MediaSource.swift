@@ -234,6 +234,10 @@ public final class MediaSource: @unchecked Sendable {
         while true {
             let status = avcodec_receive_frame(decoder, frame)
             if status == 0 {
+                if frame.pointee.decode_error_flags != 0 || frame.pointee.flags & AV_FRAME_FLAG_CORRUPT != 0 {
+                    // The decoder concealed damage: the picture is usable, the input is not intact.
+                    warnings.append("a frame decoded with errors (corrupt input; the decoder concealed them)")
+                }
                 stampTimestamp(frame)
                 return frame
             }

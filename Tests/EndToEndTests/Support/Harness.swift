@@ -1,3 +1,4 @@
+import CFFmpeg
 import Foundation
 import Testing
 
@@ -156,4 +157,17 @@ func fakeCameraEnvironment(_ settings: [String: String]) -> [String: String] {
     environment["LD_PRELOAD"] = fakeCameraLibrary
     for (key, value) in settings { environment[key] = value }
     return environment
+}
+
+/// The tensor the pipeline feeds `model` for the first picture of `image`: decoded, scaled by
+/// swscale, turned upright and normalised with the model's mean/std.
+func modelInput(image: String, model: SegmentationModel, width: Int, height: Int) throws -> [Float] {
+    let source = try MediaSource(path: image)
+    var frame: UnsafeMutablePointer<AVFrame>? = try source.firstFrame()
+    defer { av_frame_free(&frame) }
+    let preprocessor = Preprocessor(width: width, height: height, orientation: source.orientation,
+                                    mean: model.metadata.mean ?? [0, 0, 0], std: model.metadata.std ?? [1, 1, 1])
+    var tensor = [Float](repeating: 0, count: preprocessor.tensorCount)
+    try tensor.withUnsafeMutableBufferPointer { try preprocessor.process(frame!, into: $0.baseAddress!) }
+    return tensor
 }
