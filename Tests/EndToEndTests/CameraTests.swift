@@ -153,5 +153,61 @@ extension EndToEnd {
             #expect(run.stderr.contains("/dev/video-nope: cannot capture: No such file or directory"), "\(run.stderr)")
             #expect(scratch.contents() == ["channels.pt"])
         }
+
+        @Test func listFormatsShowsWhatTheDeviceOffers() throws {
+            let scratch = try Scratch()
+            let run = try camera(["--list-formats"], scratch: scratch)
+            #expect(run.status == 0, "\(run.stderr)")
+            #expect(run.stderr.contains("yuyv422") && run.stderr.contains("320x240"), "\(run.stderr)")
+        }
+
+        /// Fragmented MP4: a process killed outright still leaves a recording that plays.
+        @Test func aKilledProcessLeavesAPlayableRecording() throws {
+            let scratch = try Scratch()
+            let output = scratch.path("killed.mp4")
+            try #require(!fakeCameraLibrary.isEmpty)
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: videosegBinary)
+            process.arguments = ["camera", Self.device, "-o", output, "--model", try makeChannelModel(in: scratch), "--threads", "1"]
+            process.environment = fakeCameraEnvironment([:])
+            let pipe = Pipe()
+            process.standardError = pipe
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            var text = ""
+            // Three status lines: about three seconds recorded, a fragment (keyframe) each second.
+            while text.components(separatedBy: "live: capture").count < 4 {
+                let chunk = pipe.fileHandleForReading.availableData
+                if chunk.isEmpty { break }
+                text += String(decoding: chunk, as: UTF8.self)
+            }
+            kill(process.processIdentifier, SIGKILL)
+            _ = pipe.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            #expect(process.terminationReason == .uncaughtSignal)
+            #expect(try Probe.decodedFrameCount(output) > 10)
+        }
+
+        /// `segment --live` on a pipe that a live encoder fills in real time.
+        @Test func liveSegmentOfAPipe() throws {
+            let scratch = try Scratch()
+            let fifo = scratch.path("stream.ts")
+            try #require(mkfifo(fifo, 0o644) == 0)
+            let writer = Process()
+            writer.executableURL = URL(fileURLWithPath: "/usr/bin/ffmpeg")
+            writer.arguments = ["-v", "error", "-nostdin", "-re", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=25", "-t", "3",
+                                "-c:v", "libx264", "-f", "mpegts", "-y", fifo]
+            try writer.run()
+            let output = scratch.path("live.mp4"), stats = scratch.path("stats.json")
+            let run = try videoseg(["segment", fifo, "--live", "-o", output, "--model", try makeChannelModel(in: scratch), "--threads", "1",
+                                    "--stats-json", stats])
+            writer.waitUntilExit()
+            #expect(run.status == 0, "\(run.stderr)")
+            let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: stats))) as? [String: Any] ?? [:]
+            let frames = json["frames"] as? Int ?? -1, dropped = json["frames_dropped"] as? Int ?? -1
+            #expect(frames + dropped == json["frames_captured"] as? Int)
+            #expect(try Probe.decodedFrameCount(output) == frames)
+            #expect(frames > 0)
+        }
     }
 }

@@ -103,7 +103,13 @@ final class VideoSink: @unchecked Sendable {
         defer { av_dict_free(&options) }
         if VideoSink.hasPrivateOption(encoderCodec, "crf") {
             av_dict_set(&options, "crf", String(settings.crf), 0)
-            if live && VideoSink.hasPrivateOption(encoderCodec, "tune") && encoderName == "libx264" {
+            if live {
+            // A keyframe each second starts a fragment each second: a killed process loses at
+            // most that much of the recording.
+            let rate = format.frameRate.num > 0 && format.frameRate.den > 0 ? av_q2d(format.frameRate) : 30
+            encoder.pointee.gop_size = Int32(max(1, rate.rounded()))
+        }
+        if live && VideoSink.hasPrivateOption(encoderCodec, "tune") && encoderName == "libx264" {
             // Live: no B-frames or lookahead queue between a frame and its packet.
             av_dict_set(&options, "tune", "zerolatency", 0)
         }
@@ -111,6 +117,12 @@ final class VideoSink: @unchecked Sendable {
         }
         if VideoSink.hasPrivateOption(encoderCodec, "preset") {
             av_dict_set(&options, "preset", settings.preset, 0)
+        }
+        if live {
+            // A keyframe each second starts a fragment each second: a killed process loses at
+            // most that much of the recording.
+            let rate = format.frameRate.num > 0 && format.frameRate.den > 0 ? av_q2d(format.frameRate) : 30
+            encoder.pointee.gop_size = Int32(max(1, rate.rounded()))
         }
         if live && VideoSink.hasPrivateOption(encoderCodec, "tune") && encoderName == "libx264" {
             // Live: no B-frames or lookahead queue between a frame and its packet.
@@ -173,6 +185,10 @@ final class VideoSink: @unchecked Sendable {
         defer { av_dict_free(&muxerOptions) }
         if live && ["mp4", "mov"].contains(containerName.split(separator: ",").first.map(String.init) ?? "") {
             av_dict_set(&muxerOptions, "movflags", "frag_keyframe+empty_moov+default_base_moof", 0)
+        }
+        if live {
+            // Each finished fragment (or cluster) goes to the disk at once, not when a buffer fills.
+            context!.pointee.flags |= AVFMT_FLAG_FLUSH_PACKETS
         }
         let headerStatus = avformat_write_header(context, &muxerOptions)
         if headerStatus < 0 {
