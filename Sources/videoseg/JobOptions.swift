@@ -45,6 +45,9 @@ struct JobOptions: ParsableArguments {
     @Option(name: .long, help: "Encoder speed preset for encoders that have one.")
     var preset: String = "veryfast"
 
+    @Option(name: .long, help: ArgumentHelp("Planar YUV format to encode, e.g. yuv420p10le to keep 10-bit video 10-bit (default: 8-bit).", valueName: "format"))
+    var pixelFormat: String?
+
     @Option(name: .long, help: "Stop after this many frames.")
     var maxFrames: Int?
 
@@ -80,6 +83,7 @@ struct JobOptions: ParsableArguments {
         configuration.style = OverlayStyle(mode: style, alpha: alpha)
         configuration.classNames = classes.map { $0.split(separator: ",").map(String.init) }
         configuration.encoder = EncoderSettings(codec: codec, crf: crf, preset: preset)
+        configuration.encoder.pixelFormat = pixelFormat
         configuration.maxFrames = maxFrames
         configuration.queueDepth = queueDepth
         configuration.threads = threads

@@ -89,5 +89,43 @@ extension EndToEnd {
             let (_, after) = try run(scratch, input: try makeInput(scratch), extra: ["--alpha", "1"])
             #expect(after.pixel(frame: 2, x: 40, y: 10) == Self.classTwo)
         }
+
+        @Test func tenBitOutputWhenAskedIsBlendedAtTenBits() throws {
+            let scratch = try Scratch()
+            let input = scratch.path("halves10.mkv")
+            try ffmpeg(["-f", "lavfi", "-i",
+                        "color=c=red:size=32x48:rate=10,format=yuv444p[a];color=c=blue:size=32x48:rate=10,format=yuv444p[b];[a][b]hstack",
+                        "-frames:v", "3", "-c:v", "ffv1", "-pix_fmt", "yuv444p10le", input])
+            let output = scratch.path("out10.mkv")
+            let run = try videoseg(["segment", input, "-o", output, "--model", try makeChannelModel(in: scratch), "--codec", "ffv1",
+                                    "--pixel-format", "yuv444p10le", "--input-size", "64x48", "--threads", "1"])
+            try #require(run.status == 0, "\(run.stderr)")
+            #expect(try Probe(output).video?.pixelFormat == "yuv444p10le")
+            func samples(_ file: String) throws -> [Int] {
+                try Probe.rawFrames(file, pixelFormat: "yuv444p10le").withUnsafeBytes { Array($0.bindMemory(to: UInt16.self)).map(Int.init) }
+            }
+            let before = try samples(input), after = try samples(output)
+            try #require(before.count == after.count && before.count == 3 * 3 * Self.width * Self.height)
+            let plane = Self.width * Self.height
+            // Class 2's colour at 10 bits is the 8-bit one shifted up: (324, 364, 324).
+            let color = [Self.classTwo.y << 2, Self.classTwo.u << 2, Self.classTwo.v << 2]
+            var mismatches = 0
+            for frame in 0..<3 {
+                for component in 0..<3 {
+                    for y in 0..<Self.height {
+                        for x in 0..<Self.width {
+                            let index = (frame * 3 + component) * plane + y * Self.width + x
+                            let expected = x < 32 ? before[index] : blended(before[index], color[component])
+                            if after[index] != expected { mismatches += 1 }
+                        }
+                    }
+                }
+            }
+            #expect(mismatches == 0)
+            let refused = try videoseg(["segment", input, "-o", scratch.path("x.mkv"), "--model", try makeChannelModel(in: scratch),
+                                        "--pixel-format", "rgb24"])
+            #expect(refused.status == 1)
+            #expect(refused.stderr.contains("not a planar YUV format"), "\(refused.stderr)")
+        }
     }
 }

@@ -67,7 +67,11 @@ final class VideoSink: @unchecked Sendable {
         if avformat_query_codec(outputFormat, encoderCodec.pointee.id, FF_COMPLIANCE_NORMAL) == 0 {
             throw VideoSegError.codecNotSupportedByContainer(codec: encoderName, container: containerName, path: path)
         }
-        pixelFormat = try format.forcedPixelFormat ?? VideoSink.pixelFormat(for: encoderCodec, format: format, path: path)
+        if let requested = settings.pixelFormat {
+            pixelFormat = try VideoSink.requestedPixelFormat(requested, codec: encoderCodec, format: format)
+        } else {
+            pixelFormat = try format.forcedPixelFormat ?? VideoSink.pixelFormat(for: encoderCodec, format: format, path: path)
+        }
         let rgbSource = av_pix_fmt_desc_get(format.sourcePixelFormat).map { $0.pointee.flags & UInt64(AV_PIX_FMT_FLAG_RGB) != 0 } ?? false
         colorspace = rgbSource || format.colorspace == AVCOL_SPC_RGB ? AVCOL_SPC_BT470BG : format.colorspace
         fullRange = rgbSource ? false : format.fullRange
@@ -250,6 +254,31 @@ final class VideoSink: @unchecked Sendable {
             return fallback
         }
         throw VideoSegError.invalidOption("\(path): \(String(cString: codec.pointee.name)) cannot encode \(format.width)x\(format.height) as 8-bit planar YUV; choose another --codec")
+    }
+
+    /// A `--pixel-format` the overlay can draw on (planar YUV, three planes, up to 16 bits, native
+    /// little-endian) and the encoder takes.
+    private static func requestedPixelFormat(_ name: String, codec: UnsafePointer<AVCodec>, format: VideoFormat) throws -> AVPixelFormat {
+        let pixelFormat = av_get_pix_fmt(name)
+        let codecName = String(cString: codec.pointee.name)
+        guard pixelFormat != AV_PIX_FMT_NONE, let descriptor = av_pix_fmt_desc_get(pixelFormat) else {
+            throw VideoSegError.invalidOption("--pixel-format: unknown pixel format \"\(name)\"")
+        }
+        let flags = descriptor.pointee.flags
+        let depth = Int(descriptor.pointee.comp.0.depth)
+        guard flags & UInt64(AV_PIX_FMT_FLAG_PLANAR) != 0, flags & UInt64(AV_PIX_FMT_FLAG_RGB) == 0,
+              flags & UInt64(AV_PIX_FMT_FLAG_BE) == 0, descriptor.pointee.nb_components == 3, depth <= 16
+        else {
+            throw VideoSegError.invalidOption("--pixel-format: \(name) is not a planar YUV format the overlay can draw on (e.g. yuv420p, yuv444p, yuv420p10le)")
+        }
+        let accepted = supportedFormats(codec)
+        guard accepted.isEmpty || accepted.contains(pixelFormat) else {
+            throw VideoSegError.invalidOption("--pixel-format: \(codecName) cannot encode \(name)")
+        }
+        if descriptor.pointee.log2_chroma_w > 0 && format.width % 2 == 1 || descriptor.pointee.log2_chroma_h > 0 && format.height % 2 == 1 {
+            throw VideoSegError.invalidOption("--pixel-format: \(name) cannot hold \(format.width)x\(format.height) without a crop; use a 4:4:4 format")
+        }
+        return pixelFormat
     }
 
     private static func supportedFormats(_ codec: UnsafePointer<AVCodec>) -> [AVPixelFormat] {

@@ -86,7 +86,8 @@ public final class SegmentationPipeline: @unchecked Sendable {
                                            colorspace: videoSink.colorspace, fullRange: videoSink.fullRange)
             let renderer = OverlayRenderer(
                 style: style, colors: colors,
-                matrix: YUVMatrix(colorspace: videoSink.colorspace, range: videoSink.fullRange ? AVCOL_RANGE_JPEG : AVCOL_RANGE_MPEG))
+                matrix: YUVMatrix(colorspace: videoSink.colorspace, range: videoSink.fullRange ? AVCOL_RANGE_JPEG : AVCOL_RANGE_MPEG),
+                bitDepth: Int(av_pix_fmt_desc_get(videoSink.pixelFormat)!.pointee.comp.0.depth))
             let renderedFrames = RenderedFramePool()
             let samplers = Locked<(luma: ClassMapSampler, chroma: ClassMapSampler)?>(nil)
             stages.append(Stage(name: "render") { box in
@@ -447,7 +448,7 @@ public final class SegmentationPipeline: @unchecked Sendable {
         let strides = [frame.pointee.linesize.0, frame.pointee.linesize.1, frame.pointee.linesize.2]
         for plane in 0..<3 {
             let sampler = plane == 0 ? samplers.luma : samplers.chroma
-            renderer.render(plane: plane, pixels: planes[plane]!, stride: Int(strides[plane]),
+            renderer.render(plane: plane, pixels: UnsafeMutableRawPointer(planes[plane]!), stride: Int(strides[plane]),
                             width: sampler.columnOffset.count, height: sampler.rowOffset.count,
                             classMap: UnsafePointer(classMap.baseAddress!), sampler: sampler)
         }
