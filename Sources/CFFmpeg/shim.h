@@ -22,6 +22,7 @@ static inline int vs_averror(int posix_errno) { return AVERROR(posix_errno); }
 static inline int vs_averror_eagain(void) { return AVERROR(EAGAIN); }
 static inline int vs_averror_eof(void) { return AVERROR_EOF; }
 static inline int vs_averror_invaliddata(void) { return AVERROR_INVALIDDATA; }
+static inline int vs_averror_exit(void) { return AVERROR_EXIT; }
 static inline int vs_averror_decoder_not_found(void) { return AVERROR_DECODER_NOT_FOUND; }
 static inline int vs_averror_encoder_not_found(void) { return AVERROR_ENCODER_NOT_FOUND; }
 static inline int64_t vs_nopts_value(void) { return AV_NOPTS_VALUE; }

@@ -1,5 +1,4 @@
 import ArgumentParser
-import CFFmpeg
 import Foundation
 import VideoSeg
 
@@ -64,19 +63,11 @@ struct CameraCommand: ParsableCommand {
         return options
     }
 
-    /// FFmpeg's v4l2 input prints the list itself (at info level) and then refuses to open.
     private func list() throws {
-        av_log_set_level(AV_LOG_INFO)
-        avdevice_register_all()
-        var context: UnsafeMutablePointer<AVFormatContext>?
-        var dictionary: OpaquePointer?
-        av_dict_set(&dictionary, "list_formats", "all", 0)
-        defer { av_dict_free(&dictionary) }
-        let status = avformat_open_input(&context, device, av_find_input_format("v4l2"), &dictionary)
-        if status >= 0 {
-            avformat_close_input(&context)
-        } else if status != AVERROR_EXIT_VALUE {
-            throw ExitStatus.report(VideoSegError.deviceUnavailable(path: device, reason: ffmpegMessage(status)))
+        do {
+            try CaptureDevice.listFormats(device)
+        } catch {
+            throw ExitStatus.report(error)
         }
     }
 
@@ -85,13 +76,4 @@ struct CameraCommand: ParsableCommand {
         formatter.dateFormat = "yyyyMMdd-HHmmss"
         return "camera-\(formatter.string(from: Date())).mp4"
     }
-}
-
-/// AVERROR_EXIT, which v4l2's list_formats ends with ("Immediate exit requested").
-private let AVERROR_EXIT_VALUE: Int32 = -(Int32(UInt8(ascii: "E")) | Int32(UInt8(ascii: "X")) << 8 | Int32(UInt8(ascii: "I")) << 16 | Int32(UInt8(ascii: "T")) << 24)
-
-private func ffmpegMessage(_ code: Int32) -> String {
-    var buffer = [CChar](repeating: 0, count: 256)
-    av_strerror(code, &buffer, buffer.count)
-    return String(cString: buffer)
 }

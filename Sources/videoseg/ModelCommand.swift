@@ -40,33 +40,31 @@ struct ModelInfoCommand: ParsableCommand {
     }
 
     private func describe(_ modelFile: String) throws {
-        do {
-            let model = try SegmentationModel(path: modelFile)
-            model.threads = threads
-            let metadata = model.metadata
-            print("model: \(modelFile)")
-            print("metadata: \(model.metadataSources.joined(separator: " < "))")
-            print("labels (\(model.labels.count)): \(model.labels.joined(separator: ", "))")
-            let fixed = metadata.fixedInputSize == true ? " (fixed: the model works only at this size)" : ""
-            print("input size: \(metadata.inputSize.map { "\($0)" } ?? "400 (short side)")\(fixed)")
-            print("mean: \(format(metadata.mean ?? [0, 0, 0]))  std: \(format(metadata.std ?? [1, 1, 1]))")
-            guard let image else { return }
-            var size: InputSize?
-            if let inputSize {
-                guard let parsed = InputSize(parsing: inputSize) else {
-                    throw VideoSegError.invalidOption("--input-size: \"\(inputSize)\" is not WxH or a positive number")
-                }
-                size = parsed
+        let model = try SegmentationModel(path: modelFile)
+        model.threads = threads
+        let metadata = model.metadata
+        print("model: \(modelFile)")
+        print("metadata: \(model.metadataSources.joined(separator: " < "))")
+        print("labels (\(model.labels.count)): \(model.labels.joined(separator: ", "))")
+        let fixed = metadata.fixedInputSize == true ? " (fixed: the model works only at this size)" : ""
+        print("input size: \(metadata.inputSize.map { "\($0)" } ?? "400 (short side)")\(fixed)")
+        print("mean: \(format(metadata.mean ?? [0, 0, 0]))  std: \(format(metadata.std ?? [1, 1, 1]))")
+        guard let image else { return }
+        var size: InputSize?
+        if let inputSize {
+            guard let parsed = InputSize(parsing: inputSize) else {
+                throw VideoSegError.invalidOption("--input-size: \"\(inputSize)\" is not WxH or a positive number")
             }
-            let result = try ModelInspection.inspect(model: model, imagePath: image, inputSize: size)
-            print("input shape: \(result.inputShape)")
-            print("output shape: \(result.outputShape)")
-            print("first values: \(result.firstValues.map { String(format: "%.6g", $0) }.joined(separator: " "))")
-            let classes = result.classFractions.sorted { $0.value > $1.value }.map { id, fraction in
-                "\(id < model.labels.count ? model.labels[id] : String(id)) \(String(format: "%.1f%%", fraction * 100))"
-            }
-            print("classes: \(classes.joined(separator: ", "))")
+            size = parsed
         }
+        let result = try ModelInspection.inspect(model: model, imagePath: image, inputSize: size)
+        print("input shape: \(result.inputShape)")
+        print("output shape: \(result.outputShape)")
+        print("first values: \(result.firstValues.map { String(format: "%.6g", $0) }.joined(separator: " "))")
+        let classes = result.classFractions.sorted { $0.value > $1.value }.map { id, fraction in
+            "\(id < model.labels.count ? model.labels[id] : String(id)) \(String(format: "%.1f%%", fraction * 100))"
+        }
+        print("classes: \(classes.joined(separator: ", "))")
     }
 
     private func format(_ values: [Float]) -> String {

@@ -123,24 +123,11 @@ extension EndToEnd {
             let scratch = try Scratch()
             let output = scratch.path("stopped.mp4")
             try #require(!fakeCameraLibrary.isEmpty)
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: videosegBinary)
-            process.arguments = ["camera", Self.device, "-o", output, "--model", try makeChannelModel(in: scratch), "--threads", "1"]
-            process.environment = fakeCameraEnvironment([:])
-            let pipe = Pipe()
-            process.standardError = pipe
-            process.standardOutput = FileHandle.nullDevice
-            try process.run()
-            var text = ""
-            while !text.contains("live: capture") {
-                let chunk = pipe.fileHandleForReading.availableData
-                if chunk.isEmpty { break }
-                text += String(decoding: chunk, as: UTF8.self)
-            }
-            kill(process.processIdentifier, SIGINT)
-            _ = pipe.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            #expect(process.terminationStatus == 130)
+            let (run, signalled, _) = try videosegInterrupted(
+                ["camera", Self.device, "-o", output, "--model", try makeChannelModel(in: scratch), "--threads", "1"],
+                signal: SIGINT, after: "live: capture", environment: fakeCameraEnvironment([:]))
+            try #require(signalled, "no status line: \(run.stderr)")
+            #expect(run.status == 130, "\(run.stderr)")
             #expect(try Probe.decodedFrameCount(output) > 10)
         }
 
@@ -166,25 +153,12 @@ extension EndToEnd {
             let scratch = try Scratch()
             let output = scratch.path("killed.mp4")
             try #require(!fakeCameraLibrary.isEmpty)
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: videosegBinary)
-            process.arguments = ["camera", Self.device, "-o", output, "--model", try makeChannelModel(in: scratch), "--threads", "1"]
-            process.environment = fakeCameraEnvironment([:])
-            let pipe = Pipe()
-            process.standardError = pipe
-            process.standardOutput = FileHandle.nullDevice
-            try process.run()
-            var text = ""
             // Three status lines: about three seconds recorded, a fragment (keyframe) each second.
-            while text.components(separatedBy: "live: capture").count < 4 {
-                let chunk = pipe.fileHandleForReading.availableData
-                if chunk.isEmpty { break }
-                text += String(decoding: chunk, as: UTF8.self)
-            }
-            kill(process.processIdentifier, SIGKILL)
-            _ = pipe.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            #expect(process.terminationReason == .uncaughtSignal)
+            let (run, signalled, killed) = try videosegInterrupted(
+                ["camera", Self.device, "-o", output, "--model", try makeChannelModel(in: scratch), "--threads", "1"],
+                signal: SIGKILL, after: "live: capture", times: 3, environment: fakeCameraEnvironment([:]))
+            try #require(signalled, "too few status lines: \(run.stderr)")
+            #expect(killed)
             #expect(try Probe.decodedFrameCount(output) > 10)
         }
 

@@ -13,7 +13,7 @@ extension EndToEnd {
             try ffmpeg(["-f", "lavfi", "-i", "testsrc=size=64x48:rate=25", "-f", "lavfi", "-i", "sine=sample_rate=48000",
                         "-frames:v", "3000", "-t", "120", "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", input])
             let output = scratch.path("out.mp4")
-            let (run, signalled) = try videosegInterrupted(
+            let (run, signalled, _) = try videosegInterrupted(
                 ["segment", input, "-o", output, "--model", try makeChannelModel(in: scratch), "--threads", "1", "--progress", "bar"],
                 signal: signal, after: "progress:")
             try #require(signalled, "no progress line was printed: \(run.stderr)")

@@ -127,7 +127,7 @@ extension EndToEnd {
             let input = scratch.path("long.mp4")
             try ffmpeg(["-f", "lavfi", "-i", "testsrc=size=64x48:rate=25", "-frames:v", "3000", "-c:v", "libx264", "-preset", "ultrafast", input])
             let folder = scratch.path("masks")
-            let (run, signalled) = try videosegInterrupted(
+            let (run, signalled, _) = try videosegInterrupted(
                 ["segment", input, "--no-video", "--masks", folder, "--model", try makeChannelModel(in: scratch), "--threads", "1",
                  "--progress", "bar"], signal: SIGINT, after: "progress:")
             try #require(signalled)

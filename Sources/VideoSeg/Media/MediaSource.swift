@@ -30,8 +30,17 @@ public final class MediaSource: @unchecked Sendable {
     public let frameRate: AVRational
     /// The total number of video frames, when the container says or the duration implies it.
     public let estimatedFrameCount: Int?
-    /// Messages about damaged input (corrupt packets, truncation) that did not stop decoding.
-    public private(set) var warnings: [String] = []
+    /// Messages about damaged input (corrupt packets, truncation) that did not stop decoding:
+    /// the first ones, and how many more there were (a badly damaged file can have one a frame).
+    public var warnings: [String] {
+        suppressedWarnings > 0 ? recordedWarnings + ["\(suppressedWarnings) more warnings like these"] : recordedWarnings
+    }
+    private var recordedWarnings: [String] = []
+    private var suppressedWarnings = 0
+
+    private func warn(_ message: String) {
+        if recordedWarnings.count < 20 { recordedWarnings.append(message) } else { suppressedWarnings += 1 }
+    }
 
     private let packet: UnsafeMutablePointer<AVPacket>
     private var draining = false
@@ -186,8 +195,6 @@ public final class MediaSource: @unchecked Sendable {
     var audioTimeBase: AVRational? { audioStream?.pointee.time_base }
     /// The decoded frames' pixel format as the stream declares it.
     public var pixelFormat: AVPixelFormat { decoder.pointee.pix_fmt }
-    /// The container's name, e.g. "mov,mp4,m4a,3gp,3g2,mj2".
-    public var containerName: String { String(cString: formatContext.pointee.iformat.pointee.name) }
 
     /// The next decoded frame (owned by the caller, to be freed with `av_frame_free`) or audio
     /// packet (likewise `av_packet_free`), or nil at the end. Damage is recorded in `warnings`
@@ -204,7 +211,7 @@ public final class MediaSource: @unchecked Sendable {
             if status == vs_averror_eagain() { return .idle }
             if status < 0 {
                 if status != vs_averror_eof() {
-                    warnings.append("reading stopped early: \(ffmpegErrorString(status)) (input truncated?)")
+                    warn("reading stopped early: \(ffmpegErrorString(status)) (input truncated?)")
                 }
                 draining = true
                 _ = avcodec_send_packet(decoder, nil)
@@ -216,7 +223,7 @@ public final class MediaSource: @unchecked Sendable {
                 let sendStatus = avcodec_send_packet(decoder, packet)
                 av_packet_unref(packet)
                 if sendStatus < 0 && sendStatus != vs_averror_eagain() {
-                    warnings.append("skipped a corrupt video packet: \(ffmpegErrorString(sendStatus))")
+                    warn("skipped a corrupt video packet: \(ffmpegErrorString(sendStatus))")
                 }
             } else if let audio = audioStream, index == audio.pointee.index {
                 let copy = av_packet_alloc()!
@@ -236,7 +243,7 @@ public final class MediaSource: @unchecked Sendable {
             if status == 0 {
                 if frame.pointee.decode_error_flags != 0 || frame.pointee.flags & AV_FRAME_FLAG_CORRUPT != 0 {
                     // The decoder concealed damage: the picture is usable, the input is not intact.
-                    warnings.append("a frame decoded with errors (corrupt input; the decoder concealed them)")
+                    warn("a frame decoded with errors (corrupt input; the decoder concealed them)")
                 }
                 stampTimestamp(frame)
                 return frame
@@ -247,7 +254,7 @@ public final class MediaSource: @unchecked Sendable {
                 return nil
             }
             // A frame that failed to decode: note it and keep going with the next one.
-            warnings.append("skipped a frame that failed to decode: \(ffmpegErrorString(status))")
+            warn("skipped a frame that failed to decode: \(ffmpegErrorString(status))")
         }
     }
 
@@ -259,7 +266,7 @@ public final class MediaSource: @unchecked Sendable {
         if pts == vs_nopts_value() {
             pts = (lastTimestamp.map { $0 + defaultDuration }) ?? 0
         } else if let last = lastTimestamp, pts <= last {
-            warnings.append("frame timestamp \(pts) does not increase; using \(last + 1)")
+            warn("frame timestamp \(pts) does not increase; using \(last + 1)")
             pts = last + 1
         }
         frame.pointee.pts = pts
@@ -315,7 +322,7 @@ public final class MediaSource: @unchecked Sendable {
         // Allow the last frame's own duration and one more for rounding in the container.
         if last + 3 * defaultDuration < declaredEnd {
             let seen = Double(last) * av_q2d(stream.time_base), declared = Double(declaredEnd) * av_q2d(stream.time_base)
-            warnings.append(String(format: "video ends at %.2f s but the file declares %.2f s (truncated?)", seen, declared))
+            warn(String(format: "video ends at %.2f s but the file declares %.2f s (truncated?)", seen, declared))
         }
     }
 

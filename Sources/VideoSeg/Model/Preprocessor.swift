@@ -45,20 +45,6 @@ public final class Preprocessor: @unchecked Sendable {
         normalise(into: tensor)
     }
 
-    /// The upright RGB picture the model sees, `width*height*3` bytes, for inspection and tests.
-    public func uprightRGB(_ frame: UnsafePointer<AVFrame>) throws -> [UInt8] {
-        try scaleToRGB(frame)
-        let walk = orientation.uprightWalk(width: storedWidth, height: storedHeight, stride: rgbStride, bytesPerPixel: 3)
-        var result = [UInt8](repeating: 0, count: width * height * 3)
-        for y in 0..<height {
-            for x in 0..<width {
-                let offset = walk.origin + x * walk.stepX + y * walk.stepY
-                for c in 0..<3 { result[(y * width + x) * 3 + c] = rgb[offset + c] }
-            }
-        }
-        return result
-    }
-
     private func scaleToRGB(_ frame: UnsafePointer<AVFrame>) throws {
         var destination: [UnsafeMutablePointer<UInt8>?] = [rgb, nil, nil, nil]
         var strides: [Int32] = [Int32(rgbStride), 0, 0, 0]

@@ -6,7 +6,6 @@ final class BufferPool<Element>: @unchecked Sendable {
     // @unchecked: the free list is only touched under `free`'s lock.
     let count: Int
     private let free = Locked<[UnsafeMutableBufferPointer<Element>]>([])
-    private let allocated = Locked(0)
 
     init(count: Int) {
         self.count = count
@@ -18,16 +17,12 @@ final class BufferPool<Element>: @unchecked Sendable {
 
     func obtain() -> UnsafeMutableBufferPointer<Element> {
         if let buffer = free.withLock({ $0.popLast() }) { return buffer }
-        allocated.withLock { $0 += 1 }
         return UnsafeMutableBufferPointer<Element>.allocate(capacity: count)
     }
 
     func recycle(_ buffer: UnsafeMutableBufferPointer<Element>) {
         free.withLock { $0.append(buffer) }
     }
-
-    /// How many buffers were ever allocated (for tests of reuse).
-    var allocatedCount: Int { allocated.current }
 }
 
 /// One video frame on its way through the stages, with the buffers it picks up. Single-owner

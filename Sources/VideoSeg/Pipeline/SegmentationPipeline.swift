@@ -82,27 +82,15 @@ public final class SegmentationPipeline: @unchecked Sendable {
             let videoSink = try VideoSink(path: output, format: format, settings: config.encoder,
                                           audio: config.includeAudio && !config.live ? source.audioStream : nil, live: config.live)
             sink = videoSink
-            let converter = FrameConverter(width: format.width, height: format.height, pixelFormat: videoSink.pixelFormat,
-                                           colorspace: videoSink.colorspace, fullRange: videoSink.fullRange)
-            let renderer = OverlayRenderer(
-                style: style, colors: colors,
-                matrix: YUVMatrix(colorspace: videoSink.colorspace, range: videoSink.fullRange ? AVCOL_RANGE_JPEG : AVCOL_RANGE_MPEG),
-                bitDepth: Int(av_pix_fmt_desc_get(videoSink.pixelFormat)!.pointee.comp.0.depth))
+            let renderer = FrameRenderer(sink: videoSink, width: format.width, height: format.height, orientation: source.orientation,
+                                         mapWidth: mapWidth, mapHeight: mapHeight, style: style, colors: colors)
             let renderedFrames = RenderedFramePool()
-            let samplers = Locked<(luma: ClassMapSampler, chroma: ClassMapSampler)?>(nil)
             stages.append(Stage(name: "render") { box in
                 let frame = renderedFrames.obtain()
                 box.rendered = frame
                 box.renderedPool = renderedFrames
-                try converter.convert(box.decoded!, into: frame, path: output)
+                try renderer.render(box.decoded!, classMap: box.classMap!.baseAddress!, into: frame)
                 av_frame_free(&box.decoded)
-                let tables = samplers.withLock { cached in
-                    if cached == nil {
-                        cached = SegmentationPipeline.samplers(for: frame, orientation: source.orientation, mapWidth: mapWidth, mapHeight: mapHeight)
-                    }
-                    return cached!
-                }
-                SegmentationPipeline.draw(renderer, on: frame, classMap: box.classMap!, samplers: tables)
             })
             stages.append(Stage(name: "encode") { box in
                 self.noteLatency(box)
@@ -427,31 +415,6 @@ public final class SegmentationPipeline: @unchecked Sendable {
             width: source.width, height: source.height, timeBase: source.timeBase, frameRate: source.frameRate,
             sampleAspectRatio: sar, colorPrimaries: decoder.color_primaries, colorTransfer: decoder.color_trc,
             colorspace: decoder.colorspace, fullRange: fullRange, sourcePixelFormat: decoder.pix_fmt, displayMatrix: matrix)
-    }
-
-    static func samplers(for frame: UnsafeMutablePointer<AVFrame>, orientation: Orientation, mapWidth: Int, mapHeight: Int)
-        -> (luma: ClassMapSampler, chroma: ClassMapSampler)
-    {
-        let width = Int(frame.pointee.width), height = Int(frame.pointee.height)
-        let luma = ClassMapSampler(frameWidth: width, frameHeight: height, orientation: orientation, mapWidth: mapWidth, mapHeight: mapHeight)
-        let descriptor = av_pix_fmt_desc_get(AVPixelFormat(frame.pointee.format))!.pointee
-        let shiftW = Int(descriptor.log2_chroma_w), shiftH = Int(descriptor.log2_chroma_h)
-        let chroma = luma.subsampled(log2Width: shiftW, log2Height: shiftH,
-                                     planeWidth: (width + (1 << shiftW) - 1) >> shiftW, planeHeight: (height + (1 << shiftH) - 1) >> shiftH)
-        return (luma, chroma)
-    }
-
-    static func draw(_ renderer: OverlayRenderer, on frame: UnsafeMutablePointer<AVFrame>, classMap: UnsafeMutableBufferPointer<UInt8>,
-                     samplers: (luma: ClassMapSampler, chroma: ClassMapSampler))
-    {
-        let planes = [frame.pointee.data.0, frame.pointee.data.1, frame.pointee.data.2]
-        let strides = [frame.pointee.linesize.0, frame.pointee.linesize.1, frame.pointee.linesize.2]
-        for plane in 0..<3 {
-            let sampler = plane == 0 ? samplers.luma : samplers.chroma
-            renderer.render(plane: plane, pixels: UnsafeMutableRawPointer(planes[plane]!), stride: Int(strides[plane]),
-                            width: sampler.columnOffset.count, height: sampler.rowOffset.count,
-                            classMap: UnsafePointer(classMap.baseAddress!), sampler: sampler)
-        }
     }
 }
 

@@ -44,16 +44,14 @@ public struct StageBenchmark: Sendable {
         encoderSettings.threads = 1
         let format = SegmentationPipeline.videoFormat(of: source)
         let sink = try VideoSink(path: scratchOutput, format: format, settings: encoderSettings, audio: nil)
-        let converter = FrameConverter(width: format.width, height: format.height, pixelFormat: sink.pixelFormat,
-                                       colorspace: sink.colorspace, fullRange: sink.fullRange)
-        let renderer = OverlayRenderer(
-            style: configuration.style, colors: ColorMap.colors(count: model.labels.count, custom: model.metadata.colors),
-            matrix: YUVMatrix(colorspace: sink.colorspace, range: sink.fullRange ? AVCOL_RANGE_JPEG : AVCOL_RANGE_MPEG))
+        let renderer = FrameRenderer(
+            sink: sink, width: format.width, height: format.height, orientation: source.orientation,
+            mapWidth: model.outputShape[3], mapHeight: model.outputShape[2], style: configuration.style,
+            colors: ColorMap.colors(count: model.labels.count, custom: model.metadata.colors))
         var tensor = [Float](repeating: 0, count: preprocessor.tensorCount)
         var classMap = [UInt8](repeating: 0, count: model.classMapCount)
         var rendered: UnsafeMutablePointer<AVFrame>? = av_frame_alloc()
         defer { av_frame_free(&rendered) }
-        var samplers: (luma: ClassMapSampler, chroma: ClassMapSampler)?
         var totals = [String: Double]()
         var frames = 0
         func timed(_ stage: String, _ body: () throws -> Void) rethrows {
@@ -83,12 +81,7 @@ public struct StageBenchmark: Sendable {
                 }
             }
             try timed("render") {
-                try converter.convert(decoded, into: rendered!, path: scratchOutput)
-                if samplers == nil {
-                    samplers = SegmentationPipeline.samplers(for: rendered!, orientation: source.orientation,
-                                                             mapWidth: model.outputShape[3], mapHeight: model.outputShape[2])
-                }
-                classMap.withUnsafeMutableBufferPointer { SegmentationPipeline.draw(renderer, on: rendered!, classMap: $0, samplers: samplers!) }
+                try classMap.withUnsafeBufferPointer { try renderer.render(decoded, classMap: $0.baseAddress!, into: rendered!) }
             }
             try timed("encode + mux") { try sink.write(frame: rendered!) }
             frames += 1

@@ -116,12 +116,16 @@ func cachedModel(_ name: String) throws -> String {
     return path
 }
 
-/// Runs the built `videoseg`, sends `signal` as soon as a stderr line contains `marker`, and
-/// returns what it printed. The signal follows the line, never a sleep.
-func videosegInterrupted(_ arguments: [String], signal: Int32, after marker: String) throws -> (output: ProcessOutput, signalled: Bool) {
+/// Runs the built `videoseg`, sends `signal` as soon as stderr has shown `marker` `times` times,
+/// and returns what it printed. The signal follows the output, never a sleep. `killed` says
+/// whether the process ended by a signal (then `status` is the signal number).
+func videosegInterrupted(_ arguments: [String], signal: Int32, after marker: String, times: Int = 1,
+                         environment: [String: String]? = nil) throws -> (output: ProcessOutput, signalled: Bool, killed: Bool)
+{
     let process = Process()
     process.executableURL = URL(fileURLWithPath: videosegBinary)
     process.arguments = arguments
+    if let environment { process.environment = environment }
     process.standardInput = FileHandle.nullDevice
     process.standardOutput = FileHandle.nullDevice
     let pipe = Pipe()
@@ -134,13 +138,14 @@ func videosegInterrupted(_ arguments: [String], signal: Int32, after marker: Str
         let chunk = handle.availableData
         if chunk.isEmpty { break }
         collected.append(chunk)
-        if !signalled, String(decoding: collected, as: UTF8.self).contains(marker) {
+        if !signalled, String(decoding: collected, as: UTF8.self).components(separatedBy: marker).count > times {
             kill(process.processIdentifier, signal)
             signalled = true
         }
     }
     process.waitUntilExit()
-    return (ProcessOutput(status: process.terminationStatus, stdout: "", stderr: String(decoding: collected, as: UTF8.self)), signalled)
+    let output = ProcessOutput(status: process.terminationStatus, stdout: "", stderr: String(decoding: collected, as: UTF8.self))
+    return (output, signalled, process.terminationReason == .uncaughtSignal)
 }
 
 /// The fake V4L2 camera (Tests/Support/fakev4l2), built once per test run.
