@@ -105,7 +105,7 @@ struct BenchCommand: ParsableCommand {
         lines.append("")
         lines.append(pad("stage (alone, single-threaded codecs)", 40) + "CPU ms/frame")
         for stage in StageBenchmark.stages {
-            lines.append(pad("  " + stage, 40) + String(format: "%8.2f", stages.cpuMilliseconds[stage] ?? 0))
+            lines.append(pad("  " + stage.work, 40) + String(format: "%8.2f", stages.cpuMilliseconds[stage] ?? 0))
         }
         let total = StageBenchmark.stages.map { stages.cpuMilliseconds[$0] ?? 0 }.reduce(0, +)
         lines.append(pad("  sum", 40) + String(format: "%8.2f", total))
@@ -123,7 +123,7 @@ struct BenchCommand: ParsableCommand {
         if let json {
             var object: [String: Any] = [
                 "input": input, "model": stages.modelPath, "input_size": [stages.inputWidth, stages.inputHeight], "threads": threads,
-                "cores": cores, "frames": stages.frames, "stage_cpu_ms": stages.cpuMilliseconds, "bound_ms": boundMs, "bound_fps": boundFPS,
+                "cores": cores, "frames": stages.frames, "stage_cpu_ms": Dictionary(uniqueKeysWithValues: stages.cpuMilliseconds.map { ($0.key.rawValue, $0.value) }), "bound_ms": boundMs, "bound_fps": boundFPS,
                 "video": video.dictionary, "masks": masks.dictionary,
             ]
             for (name, run) in python { object[name.contains("optimised") ? "python_optimised" : "python"] = run.dictionary }

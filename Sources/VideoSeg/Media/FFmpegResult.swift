@@ -1,5 +1,4 @@
 import CFFmpeg
-import CTorchBridge
 
 /// FFmpeg's message for an AVERROR code, e.g. "Invalid data found when processing input".
 func ffmpegErrorString(_ code: Int32) -> String {
@@ -16,13 +15,4 @@ func checkFFmpeg(_ code: Int32, path: String, operation: String) throws -> Int32
         throw VideoSegError.ffmpeg(path: path, operation: operation, code: code, message: ffmpegErrorString(code))
     }
     return code
-}
-
-/// The libraries' own logging: quiet unless the user asked for verbose output.
-public enum LibraryLog {
-    /// Shows FFmpeg's and libtorch's own warnings (`-v`), or hides them.
-    public static func configure(verbose: Bool) {
-        av_log_set_level(verbose ? AV_LOG_WARNING : AV_LOG_QUIET)
-        vs_torch_show_warnings(verbose ? 1 : 0)
-    }
 }

@@ -3,8 +3,8 @@ import Foundation
 
 /// What the source hands on: a decoded video frame or an untouched audio packet.
 enum SourceEvent {
-    case video(UnsafeMutablePointer<AVFrame>)
-    case audio(UnsafeMutablePointer<AVPacket>)
+    case video(DecodedFrame)
+    case audio(MediaPacket)
     /// A live input has nothing ready yet (it was opened non-blocking); ask again shortly.
     case idle
 }
@@ -27,7 +27,7 @@ public final class MediaSource: @unchecked Sendable {
     public let width: Int
     public let height: Int
     /// The frame rate FFmpeg guessed (may be 0/1 when unknown).
-    public let frameRate: AVRational
+    let frameRate: AVRational
     /// The total number of video frames, when the container says or the duration implies it.
     public let estimatedFrameCount: Int?
     /// Messages about damaged input (corrupt packets, truncation) that did not stop decoding:
@@ -51,14 +51,19 @@ public final class MediaSource: @unchecked Sendable {
     /// Whether this is a live input: opened non-blocking, packets copied out of the device's
     /// buffers at once.
     public let isLive: Bool
+    /// Counts the frames and packets handed out, for leak checks.
+    private let census: ResourceCensus?
 
     /// Opens `path`; `formatName` forces a demuxer (e.g. "lavfi", "v4l2") and `options` are its
     /// options (e.g. "video_size"); `decoderThreads` 0 lets FFmpeg choose (the benchmark uses 1 to
     /// measure the decoder's CPU work alone). A `live` input is opened non-blocking, so a stop
     /// request is never stuck in a blocking read, and `next()` answers `.idle` when nothing is ready.
-    public init(path: String, formatName: String? = nil, options: [String: String] = [:], decoderThreads: Int = 0, live: Bool = false) throws {
+    public init(path: String, formatName: String? = nil, options: [String: String] = [:], decoderThreads: Int = 0, live: Bool = false,
+                census: ResourceCensus? = nil) throws
+    {
         self.path = path
         self.isLive = live
+        self.census = census
         if formatName == nil && !path.contains(":") && !FileManager.default.fileExists(atPath: path) {
             throw VideoSegError.inputNotFound(path: path)
         }
@@ -190,18 +195,24 @@ public final class MediaSource: @unchecked Sendable {
     }
 
     /// The video stream's time base; every frame's `pts` is in it.
-    public var timeBase: AVRational { videoStream.pointee.time_base }
-    /// The audio stream's time base, when there is one.
-    var audioTimeBase: AVRational? { audioStream?.pointee.time_base }
+    public var timeBase: Rational { Rational(videoStream.pointee.time_base) }
+    /// The frame rate as a plain rational (0/1 when unknown).
+    public var nominalFrameRate: Rational { Rational(frameRate) }
+
+    /// Orders an audio packet against a video timestamp: negative when the packet comes first,
+    /// 0 at the same time, positive after; nil when the packet carries no time.
+    func compare(_ audio: MediaPacket, toVideo videoPts: Int64) -> Int? {
+        guard let time = audio.timestamp, let audioStream else { return nil }
+        return Int(av_compare_ts(time, audioStream.pointee.time_base, videoPts, videoStream.pointee.time_base))
+    }
     /// The decoded frames' pixel format as the stream declares it.
     public var pixelFormat: AVPixelFormat { decoder.pointee.pix_fmt }
 
-    /// The next decoded frame (owned by the caller, to be freed with `av_frame_free`) or audio
-    /// packet (likewise `av_packet_free`), or nil at the end. Damage is recorded in `warnings`
+    /// The next decoded frame or audio packet (both owned values), or nil at the end. Damage is recorded in `warnings`
     /// and skipped; only failures that make further reading impossible throw.
     func next() throws -> SourceEvent? {
         while !finished {
-            if let frame = try receiveFrame() { return .video(frame) }
+            if let frame = try receiveFrame() { return .video(DecodedFrame(taking: frame, census: census)) }
             if draining {
                 finished = true
                 noteEarlyEnd()
@@ -228,7 +239,7 @@ public final class MediaSource: @unchecked Sendable {
             } else if let audio = audioStream, index == audio.pointee.index {
                 let copy = av_packet_alloc()!
                 av_packet_move_ref(copy, packet)
-                return .audio(copy)
+                return .audio(MediaPacket(taking: copy, census: census))
             } else {
                 av_packet_unref(packet)
             }
@@ -290,16 +301,14 @@ public final class MediaSource: @unchecked Sendable {
         av_packet_move_ref(packet, copy)
     }
 
-    /// The first decoded picture (caller frees it with `av_frame_free`); audio is skipped.
-    /// For single pictures and model checks.
-    func firstFrame() throws -> UnsafeMutablePointer<AVFrame> {
+    /// The first decoded picture; audio is skipped. For single pictures and model checks.
+    func firstFrame() throws -> DecodedFrame {
         while let event = try next() {
             switch event {
             case .video(let frame):
                 return frame
-            case .audio(let packet):
-                var owned: UnsafeMutablePointer<AVPacket>? = packet
-                av_packet_free(&owned)
+            case .audio:
+                continue
             case .idle:
                 usleep(2000)
             }
@@ -328,4 +337,23 @@ public final class MediaSource: @unchecked Sendable {
 
     /// One frame's duration in the stream's time base, from the frame rate.
     var nominalFrameDuration: Int64 { defaultDuration }
+
+    /// The picture an annotated copy of this source is encoded as: its size, timing, aspect and
+    /// colour tags, and its display matrix.
+    var videoFormat: VideoFormat {
+        let decoder = self.decoder.pointee
+        var sar = videoStream.pointee.sample_aspect_ratio
+        if sar.num == 0 { sar = decoder.sample_aspect_ratio }
+        if sar.num == 0 { sar = AVRational(num: 1, den: 1) }
+        var size = 0
+        var matrix: [UInt8]?
+        if let data = vs_stream_display_matrix(videoStream, &size), size > 0 {
+            matrix = Array(UnsafeBufferPointer(start: data, count: size))
+        }
+        let fullRange = decoder.color_range == AVCOL_RANGE_JPEG || [AV_PIX_FMT_YUVJ420P, AV_PIX_FMT_YUVJ422P, AV_PIX_FMT_YUVJ444P].contains(decoder.pix_fmt)
+        return VideoFormat(
+            width: width, height: height, timeBase: videoStream.pointee.time_base, frameRate: frameRate,
+            sampleAspectRatio: sar, colorPrimaries: decoder.color_primaries, colorTransfer: decoder.color_trc,
+            colorspace: decoder.colorspace, fullRange: fullRange, sourcePixelFormat: decoder.pix_fmt, displayMatrix: matrix)
+    }
 }

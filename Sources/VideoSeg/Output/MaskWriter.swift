@@ -1,4 +1,3 @@
-import CFFmpeg
 import Foundation
 
 /// Writes one class-index mask per frame into a folder, with `labels.json` and a
@@ -11,17 +10,15 @@ final class MaskWriter: @unchecked Sendable {
     private let directory: URL
     private let labels: [String]
     private let colors: [(r: UInt8, g: UInt8, b: UInt8)]
-    private let timeBase: AVRational
+    private let timeBase: Rational
     private let width: Int
     private let height: Int
     private let sampler: ClassMapSampler?
     private let mapWidth: Int
     private var scaled: [UInt8]
     private let manifest: FileHandle
-    private var pngEncoder: UnsafeMutablePointer<AVCodecContext>?
-    private var pngFrame: UnsafeMutablePointer<AVFrame>?
-    private let packet: UnsafeMutablePointer<AVPacket>
-    private var maskVideo: VideoSink?
+    private var pngEncoder: PalettePNGEncoder?
+    private var maskVideo: MaskVideoWriter?
     private(set) var masksWritten = 0
     /// Live input: masks are numbered by processed frame and the manifest adds the capture
     /// frame number, so drops show as gaps there.
@@ -38,7 +35,7 @@ final class MaskWriter: @unchecked Sendable {
     /// Prepares the folder. `mapWidth`×`mapHeight` is the model's (upright) class map; the
     /// source's upright size is `sourceWidth`×`sourceHeight`.
     init(settings: MaskExportSettings, labels: [String], colors: [(r: UInt8, g: UInt8, b: UInt8)], mapWidth: Int, mapHeight: Int,
-         sourceWidth: Int, sourceHeight: Int, timeBase: AVRational, frameRate: AVRational, recordsCaptureFrame: Bool = false) throws
+         sourceWidth: Int, sourceHeight: Int, timeBase: Rational, frameRate: Rational, recordsCaptureFrame: Bool = false) throws
     {
         self.recordsCaptureFrame = recordsCaptureFrame
         self.settings = settings
@@ -57,7 +54,6 @@ final class MaskWriter: @unchecked Sendable {
                                       mapWidth: mapWidth, mapHeight: mapHeight)
         }
         scaled = [UInt8](repeating: 0, count: width * height)
-        packet = av_packet_alloc()!
         try MaskWriter.prepareDirectory(directory, overwrite: settings.overwrite)
         try MaskWriter.writeAtomically(MaskWriter.labelsJSON(labels: labels, colors: colors),
                                        to: directory.appendingPathComponent("labels.json"))
@@ -70,25 +66,13 @@ final class MaskWriter: @unchecked Sendable {
         manifest = handle
         switch settings.format {
         case .png:
-            try openPNGEncoder()
+            pngEncoder = try PalettePNGEncoder(width: width, height: height, colors: colors, path: settings.directory)
         case .npy:
             break
         case .video:
-            let format = VideoFormat(
-                width: width, height: height, timeBase: timeBase, frameRate: frameRate,
-                sampleAspectRatio: AVRational(num: 1, den: 1), colorPrimaries: AVCOL_PRI_UNSPECIFIED,
-                colorTransfer: AVCOL_TRC_UNSPECIFIED, colorspace: AVCOL_SPC_UNSPECIFIED, fullRange: true,
-                sourcePixelFormat: AV_PIX_FMT_GRAY8, displayMatrix: nil, forcedPixelFormat: AV_PIX_FMT_GRAY8)
-            maskVideo = try VideoSink(path: directory.appendingPathComponent("masks.mkv").path, format: format,
-                                      settings: EncoderSettings(codec: "ffv1"), audio: nil)
+            maskVideo = try MaskVideoWriter(path: directory.appendingPathComponent("masks.mkv").path, width: width, height: height,
+                                            timeBase: timeBase, frameRate: frameRate)
         }
-    }
-
-    deinit {
-        avcodec_free_context(&pngEncoder)
-        av_frame_free(&pngFrame)
-        var owned: UnsafeMutablePointer<AVPacket>? = packet
-        av_packet_free(&owned)
     }
 
     private static func prepareDirectory(_ directory: URL, overwrite: Bool) throws {
@@ -155,29 +139,6 @@ final class MaskWriter: @unchecked Sendable {
         }
     }
 
-    private func openPNGEncoder() throws {
-        guard let codec = avcodec_find_encoder(AV_CODEC_ID_PNG) else {
-            throw VideoSegError.unknownCodec(name: "png")
-        }
-        pngEncoder = avcodec_alloc_context3(codec)
-        pngEncoder!.pointee.width = Int32(width)
-        pngEncoder!.pointee.height = Int32(height)
-        pngEncoder!.pointee.pix_fmt = AV_PIX_FMT_PAL8
-        pngEncoder!.pointee.time_base = AVRational(num: 1, den: 25)
-        try checkFFmpeg(avcodec_open2(pngEncoder, codec, nil), path: settings.directory, operation: "opening the PNG encoder")
-        pngFrame = av_frame_alloc()
-        pngFrame!.pointee.format = AV_PIX_FMT_PAL8.rawValue
-        pngFrame!.pointee.width = Int32(width)
-        pngFrame!.pointee.height = Int32(height)
-        try checkFFmpeg(av_frame_get_buffer(pngFrame, 0), path: settings.directory, operation: "allocating a mask frame")
-        // The palette: opaque (alpha 0xFF) VOC colours, or viewers show nothing.
-        let palette = UnsafeMutableRawPointer(pngFrame!.pointee.data.1!).assumingMemoryBound(to: UInt32.self)
-        for id in 0..<256 {
-            let color = id < colors.count ? colors[id] : ColorMap.vocColor(id)
-            palette[id] = 0xFF00_0000 | UInt32(color.r) << 16 | UInt32(color.g) << 8 | UInt32(color.b)
-        }
-    }
-
     /// The mask of `classMap` (the model's upright class map) at the export size.
     func mask(from classMap: UnsafePointer<UInt8>) -> [UInt8] {
         guard let sampler else {
@@ -204,13 +165,15 @@ final class MaskWriter: @unchecked Sendable {
         switch settings.format {
         case .png:
             name = String(format: "%06d.png", index)
-            try MaskWriter.writeAtomically(try encodePNG(pixels), to: directory.appendingPathComponent(name))
+            guard let pngEncoder else { preconditionFailure("PNG masks without a PNG encoder") }
+            try MaskWriter.writeAtomically(try pngEncoder.encode(pixels), to: directory.appendingPathComponent(name))
         case .npy:
             name = String(format: "%06d.npy", index)
             try MaskWriter.writeAtomically(MaskWriter.npy(pixels, width: width, height: height), to: directory.appendingPathComponent(name))
         case .video:
             name = "masks.mkv"
-            try writeVideoFrame(pixels, pts: pts)
+            guard let maskVideo else { preconditionFailure("mask video without a writer") }
+            try maskVideo.write(pixels, pts: pts)
         }
         var counts = [Int](repeating: 0, count: 256)
         for value in pixels { counts[Int(value)] += 1 }
@@ -219,8 +182,8 @@ final class MaskWriter: @unchecked Sendable {
             fractions[String(id)] = (Double(count) / Double(pixels.count) * 1e6).rounded() / 1e6
         }
         var line: [String: Any] = [
-            "frame": index, "pts": pts, "time_base": "\(timeBase.num)/\(timeBase.den)",
-            "time": Double(pts) * av_q2d(timeBase), "file": name, "classes": fractions,
+            "frame": index, "pts": pts, "time_base": timeBase.description,
+            "time": timeBase.seconds(pts), "file": name, "classes": fractions,
         ]
         if recordsCaptureFrame { line["capture_frame"] = captureIndex }
         var data = try JSONSerialization.data(withJSONObject: line, options: [.sortedKeys, .withoutEscapingSlashes])
@@ -231,26 +194,6 @@ final class MaskWriter: @unchecked Sendable {
             throw VideoSegError.writeFailed(path: directory.appendingPathComponent("manifest.jsonl").path, reason: "\(error.localizedDescription)")
         }
         masksWritten += 1
-    }
-
-    private func encodePNG(_ pixels: [UInt8]) throws -> Data {
-        let frame = pngFrame!
-        try fill(frame, with: pixels)
-        try checkFFmpeg(avcodec_send_frame(pngEncoder, frame), path: settings.directory, operation: "PNG encoding")
-        try checkFFmpeg(avcodec_receive_packet(pngEncoder, packet), path: settings.directory, operation: "PNG encoding")
-        defer { av_packet_unref(packet) }
-        return Data(bytes: packet.pointee.data, count: Int(packet.pointee.size))
-    }
-
-    /// Copies a tightly packed mask into the first plane of `frame`, row by row (its rows are padded).
-    private func fill(_ frame: UnsafeMutablePointer<AVFrame>, with pixels: [UInt8]) throws {
-        try checkFFmpeg(av_frame_make_writable(frame), path: settings.directory, operation: "preparing a mask frame")
-        let stride = Int(frame.pointee.linesize.0)
-        pixels.withUnsafeBufferPointer { source in
-            for y in 0..<height {
-                (frame.pointee.data.0! + y * stride).update(from: source.baseAddress! + y * width, count: width)
-            }
-        }
     }
 
     /// A NumPy .npy (format 1.0) holding a uint8 H×W array.
@@ -267,25 +210,8 @@ final class MaskWriter: @unchecked Sendable {
         return data
     }
 
-    private var grayFrame: UnsafeMutablePointer<AVFrame>?
-
-    private func writeVideoFrame(_ pixels: [UInt8], pts: Int64) throws {
-        if grayFrame == nil {
-            grayFrame = av_frame_alloc()
-            grayFrame!.pointee.format = AV_PIX_FMT_GRAY8.rawValue
-            grayFrame!.pointee.width = Int32(width)
-            grayFrame!.pointee.height = Int32(height)
-            try checkFFmpeg(av_frame_get_buffer(grayFrame, 0), path: settings.directory, operation: "allocating a mask frame")
-        }
-        let frame = grayFrame!
-        try fill(frame, with: pixels)
-        frame.pointee.pts = pts
-        try maskVideo!.write(frame: frame)
-    }
-
     /// Finalises the mask video, when there is one, and closes the manifest.
     func finish() throws {
-        av_frame_free(&grayFrame)
         try maskVideo?.finish()
         maskVideo = nil
         try? manifest.close()
@@ -294,7 +220,6 @@ final class MaskWriter: @unchecked Sendable {
     /// Gives up after an error: the mask video is finalised if it holds frames, else removed;
     /// PNG/NPY masks and the manifest are already consistent.
     func abandon() {
-        av_frame_free(&grayFrame)
         if let maskVideo, maskVideo.framesWritten > 0 { try? maskVideo.finish() } else { maskVideo?.abandon() }
         maskVideo = nil
         try? manifest.close()

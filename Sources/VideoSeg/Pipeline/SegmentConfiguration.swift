@@ -46,6 +46,22 @@ public struct SegmentConfiguration: Sendable {
         max(1, ProcessInfo.processInfo.activeProcessorCount - 1)
     }
 
+    /// Refuses a job with nothing to write, or an output that would replace something it may not.
+    func checkOutputs() throws {
+        guard output != nil || masks != nil else {
+            throw VideoSegError.invalidOption("nothing to write: give an output video, masks, or both")
+        }
+        if let output {
+            try OutputPolicy.check(output: output, input: input, overwrite: overwrite)
+        }
+    }
+
+    /// The number of frames the run will write: the source's estimate, capped by `maxFrames`.
+    func expectedFrames(estimate: Int?) -> Int? {
+        guard let maxFrames else { return estimate }
+        return min(estimate ?? maxFrames, maxFrames)
+    }
+
     /// A configuration with the CLI's defaults.
     public init(input: String, output: String?, modelPath: String?) {
         self.input = input
@@ -80,7 +96,7 @@ public struct SegmentResult: Sendable {
     public var framesDropped: Int
     public var meanLatency: Double?
     public var maxLatency: Double?
-    /// Busy seconds per stage (source, preprocess, inference, render, sink).
+    /// Busy seconds per stage, keyed by `StageName` raw values.
     public var stageSeconds: [String: Double]
     /// The model that ran, and what was done to its graph (see `SegmentationModel.optimization`).
     public var modelPath: String
@@ -101,8 +117,8 @@ public struct SegmentProgress: Sendable {
     public var framesCaptured = 0
     /// Live input: frames dropped because a newer one arrived before inference took them.
     public var framesDropped = 0
-    /// Live input: seconds from a frame's capture to its rendered frame reaching the encoder
-    /// (or the mask writer): the latest, the mean and the largest so far.
+    /// Live input: seconds from a frame's capture to its last output being written (the encoded
+    /// frame, the mask, or both): the latest, the mean and the largest so far.
     public var latestLatency: Double?
     public var meanLatency: Double?
     public var maxLatency: Double?
@@ -110,4 +126,21 @@ public struct SegmentProgress: Sendable {
     public var framesExpected: Int?
     /// Seconds since the first frame was decoded.
     public var seconds = 0.0
+}
+
+extension SegmentResult {
+    /// The result of a run of `plan` that wrote `outputs`.
+    init(plan: JobPlan, outputs: PipelineOutputs, source: SourceStage, progress: SegmentProgress, seconds: Double,
+         interrupted: Bool, stageSeconds: [StageName: Double], output: String?, maskDirectory: String?)
+    {
+        let sourceWarnings = source.warnings
+        self.init(
+            framesDecoded: source.framesDecoded, framesWritten: outputs.sink?.framesWritten ?? 0,
+            masksWritten: outputs.masks?.masksWritten ?? 0, seconds: seconds, output: output, maskDirectory: maskDirectory,
+            encoder: outputs.sink?.encoderName, interrupted: interrupted, warnings: sourceWarnings + (outputs.sink?.warnings ?? []),
+            inputDamaged: !sourceWarnings.isEmpty, framesDropped: progress.framesDropped, meanLatency: progress.meanLatency,
+            maxLatency: progress.maxLatency, stageSeconds: Dictionary(uniqueKeysWithValues: stageSeconds.map { ($0.key.rawValue, $0.value) }),
+            modelPath: plan.model.path, modelOptimization: plan.model.optimization, modelInputWidth: plan.model.inputWidth,
+            modelInputHeight: plan.model.inputHeight)
+    }
 }

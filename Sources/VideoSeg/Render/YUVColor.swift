@@ -1,5 +1,3 @@
-import CFFmpeg
-
 /// Converts RGB colours to Y'CbCr in the output's colour matrix and range, so class colours are
 /// blended straight into the YUV planes the encoder takes (no RGB round trip).
 public struct YUVMatrix: Equatable, Sendable {
@@ -19,23 +17,6 @@ public struct YUVMatrix: Equatable, Sendable {
         self.kr = kr
         self.kb = kb
         self.fullRange = fullRange
-    }
-
-    /// The matrix for FFmpeg's colour-space tag; untagged and unknown fall back to BT.601.
-    public init(colorspace: AVColorSpace, range: AVColorRange) {
-        let full = range == AVCOL_RANGE_JPEG
-        switch colorspace {
-        case AVCOL_SPC_BT709:
-            self.init(kr: 0.2126, kb: 0.0722, fullRange: full)
-        case AVCOL_SPC_BT2020_NCL, AVCOL_SPC_BT2020_CL:
-            self.init(kr: 0.2627, kb: 0.0593, fullRange: full)
-        case AVCOL_SPC_SMPTE240M:
-            self.init(kr: 0.212, kb: 0.087, fullRange: full)
-        case AVCOL_SPC_FCC:
-            self.init(kr: 0.30, kb: 0.11, fullRange: full)
-        default:
-            self.init(kr: 0.299, kb: 0.114, fullRange: full)
-        }
     }
 
     /// The 8-bit Y, Cb, Cr of an 8-bit RGB colour, rounded.

@@ -164,15 +164,14 @@ func fakeCameraEnvironment(_ settings: [String: String]) -> [String: String] {
     return environment
 }
 
-/// The tensor the pipeline feeds `model` for the first picture of `image`: decoded, scaled by
-/// swscale, turned upright and normalised with the model's mean/std.
+/// The tensor the pipeline feeds `model` (prepared at `width`×`height`) for the first picture
+/// of `image`: decoded, scaled by swscale, turned upright and normalised with the model's mean/std.
 func modelInput(image: String, model: SegmentationModel, width: Int, height: Int) throws -> [Float] {
+    precondition(model.inputWidth == width && model.inputHeight == height, "prepare the model at \(width)x\(height) first")
     let source = try MediaSource(path: image)
-    var frame: UnsafeMutablePointer<AVFrame>? = try source.firstFrame()
-    defer { av_frame_free(&frame) }
-    let preprocessor = Preprocessor(width: width, height: height, orientation: source.orientation,
-                                    mean: model.metadata.mean ?? [0, 0, 0], std: model.metadata.std ?? [1, 1, 1])
+    let preprocessor = Preprocessor(model: model, orientation: source.orientation)
+    let frame = try source.firstFrame()
     var tensor = [Float](repeating: 0, count: preprocessor.tensorCount)
-    try tensor.withUnsafeMutableBufferPointer { try preprocessor.process(frame!, into: $0.baseAddress!) }
+    try tensor.withUnsafeMutableBufferPointer { try preprocessor.process(frame, into: $0.baseAddress!) }
     return tensor
 }

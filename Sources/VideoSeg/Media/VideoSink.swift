@@ -26,6 +26,9 @@ final class VideoSink: @unchecked Sendable {
     // @unchecked: written by the sink stage thread; finished or abandoned after it is joined.
     let path: String
     let temporaryPath: String
+    /// The encoded picture size.
+    let width: Int
+    let height: Int
     /// The pixel format frames must be in (8-bit planar YUV).
     let pixelFormat: AVPixelFormat
     /// The colour matrix and range the encoder is told about.
@@ -56,6 +59,8 @@ final class VideoSink: @unchecked Sendable {
     init(path: String, format: VideoFormat, settings: EncoderSettings, audio: UnsafeMutablePointer<AVStream>?, live: Bool = false) throws {
         self.path = path
         self.isLive = live
+        width = format.width
+        height = format.height
         let url = URL(fileURLWithPath: path)
         temporaryPath = live ? path : url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).videoseg-partial").path
         guard let outputFormat = av_guess_format(nil, path, nil) else {
@@ -107,17 +112,8 @@ final class VideoSink: @unchecked Sendable {
         defer { av_dict_free(&options) }
         if VideoSink.hasPrivateOption(encoderCodec, "crf") {
             av_dict_set(&options, "crf", String(settings.crf), 0)
-            if live {
-            // A keyframe each second starts a fragment each second: a killed process loses at
-            // most that much of the recording.
-            let rate = format.frameRate.num > 0 && format.frameRate.den > 0 ? av_q2d(format.frameRate) : 30
-            encoder.pointee.gop_size = Int32(max(1, rate.rounded()))
-        }
-        if live && VideoSink.hasPrivateOption(encoderCodec, "tune") && encoderName == "libx264" {
-            // Live: no B-frames or lookahead queue between a frame and its packet.
-            av_dict_set(&options, "tune", "zerolatency", 0)
-        }
-        if encoderName == "libvpx-vp9" { encoder.pointee.bit_rate = 0 }
+            // Constant quality for VP9 needs the bit rate left at zero.
+            if encoderName == "libvpx-vp9" { encoder.pointee.bit_rate = 0 }
         }
         if VideoSink.hasPrivateOption(encoderCodec, "preset") {
             av_dict_set(&options, "preset", settings.preset, 0)
@@ -291,14 +287,20 @@ final class VideoSink: @unchecked Sendable {
         return result
     }
 
-    /// Encodes one frame (already in `pixelFormat`, with its source `pts`).
-    func write(frame: UnsafeMutablePointer<AVFrame>) throws {
+    /// Encodes one rendered frame (in `pixelFormat`, with its source `pts`).
+    func write(frame: RenderedFrame) throws {
+        try write(avFrame: frame.frame)
+    }
+
+    /// Encodes one frame already in `pixelFormat` (the mask video's gray frames).
+    func write(avFrame frame: UnsafeMutablePointer<AVFrame>) throws {
         try send(frame)
         framesWritten += 1
     }
 
     /// Muxes one copied audio packet; dropped when the container could not take the audio.
-    func write(audio: UnsafeMutablePointer<AVPacket>) throws {
+    func write(audio packet: MediaPacket) throws {
+        let audio = packet.packet
         guard let audioStream else { return }
         if let audioTranscoder {
             try audioTranscoder.transcode(audio) { try muxAudio($0, from: $1) }
@@ -378,4 +380,40 @@ final class VideoSink: @unchecked Sendable {
             if removeFile && !(isLive && framesWritten > 0) { unlink(temporaryPath) }
         }
     }
+
+    /// Opens a sink for an annotated copy of `source`: its picture format, and its audio when
+    /// `copyAudio` is set and it has any. `writesInPlace`: see `init`'s `live`.
+    convenience init(path: String, copying source: MediaSource, settings: EncoderSettings, copyAudio: Bool, writesInPlace: Bool) throws {
+        try self.init(path: path, format: source.videoFormat, settings: settings, audio: copyAudio ? source.audioStream : nil,
+                      live: writesInPlace)
+    }
+
+    /// The layout of the frames this sink takes, for drawing on them.
+    var frameLayout: FrameLayout {
+        let descriptor = av_pix_fmt_desc_get(pixelFormat)!.pointee
+        return FrameLayout(
+            width: width, height: height, bitDepth: Int(descriptor.comp.0.depth),
+            log2ChromaWidth: Int(descriptor.log2_chroma_w), log2ChromaHeight: Int(descriptor.log2_chroma_h),
+            matrix: YUVMatrix(colorspace: colorspace, range: fullRange ? AVCOL_RANGE_JPEG : AVCOL_RANGE_MPEG))
+    }
+
+    /// A converter from decoded frames to frames this sink takes, drawing from its own pool.
+    func makeFrameConverter(census: ResourceCensus?) -> FrameConverter {
+        FrameConverter(width: width, height: height, pixelFormat: pixelFormat, colorspace: colorspace, fullRange: fullRange,
+                       path: path, pool: RenderedFramePool(census: census))
+    }
+}
+
+/// The shape of the frames a sink takes: size, sample depth, chroma subsampling and colour
+/// matrix; what the overlay needs to draw on them without knowing FFmpeg's pixel formats.
+public struct FrameLayout: Sendable {
+    public var width: Int
+    public var height: Int
+    /// Bits per sample (8, or up to 16).
+    public var bitDepth: Int
+    /// log2 of the chroma planes' horizontal and vertical subsampling (1, 1 for 4:2:0).
+    public var log2ChromaWidth: Int
+    public var log2ChromaHeight: Int
+    /// The colour matrix and range colours are converted with.
+    public var matrix: YUVMatrix
 }

@@ -11,8 +11,15 @@ final class FrameConverter: @unchecked Sendable {
     let colorspace: AVColorSpace
     let fullRange: Bool
     private let scaler = FrameScaler()
+    /// The output file, for error messages.
+    private let path: String
+    private let pool: RenderedFramePool
 
-    init(width: Int, height: Int, pixelFormat: AVPixelFormat, colorspace: AVColorSpace, fullRange: Bool) {
+    init(width: Int, height: Int, pixelFormat: AVPixelFormat, colorspace: AVColorSpace, fullRange: Bool, path: String,
+         pool: RenderedFramePool)
+    {
+        self.path = path
+        self.pool = pool
         self.width = width
         self.height = height
         self.pixelFormat = pixelFormat
@@ -20,9 +27,16 @@ final class FrameConverter: @unchecked Sendable {
         self.fullRange = fullRange
     }
 
+    /// `decoded` in the output's format, size and colour tags, in a frame from the pool.
+    func convert(_ decoded: DecodedFrame) throws -> RenderedFrame {
+        let rendered = pool.obtain()
+        try convert(decoded.frame, into: rendered.frame)
+        return rendered
+    }
+
     /// Writes `source` into `destination`, allocating or un-sharing its buffers when needed,
     /// and copies the timestamp and colour tags.
-    func convert(_ source: UnsafePointer<AVFrame>, into destination: UnsafeMutablePointer<AVFrame>, path: String) throws {
+    private func convert(_ source: UnsafePointer<AVFrame>, into destination: UnsafeMutablePointer<AVFrame>) throws {
         if destination.pointee.data.0 == nil {
             destination.pointee.format = pixelFormat.rawValue
             destination.pointee.width = Int32(width)

@@ -1,0 +1,57 @@
+/// What a run writes: the annotated video, the masks, or both. Opened before any frame moves;
+/// after the stage threads are joined, either finalised or, on failure, kept playable where
+/// that makes sense and removed where it does not.
+final class PipelineOutputs: @unchecked Sendable {
+    // @unchecked: written by the encode and mask stage threads, finished after they are joined.
+    let sink: VideoSink?
+    let masks: MaskWriter?
+
+    /// Opens the outputs `configuration` asks for, for `plan`'s source and model.
+    init(plan: JobPlan, configuration: SegmentConfiguration, policy: InputPolicy) throws {
+        var sink: VideoSink?
+        if let output = configuration.output {
+            sink = try VideoSink(path: output, copying: plan.source, settings: configuration.encoder,
+                                 copyAudio: configuration.includeAudio && policy.carriesAudio, writesInPlace: policy.writesInPlace)
+        }
+        if let settings = configuration.masks {
+            do {
+                let upright = plan.uprightSize
+                let shape = plan.model.outputShape
+                masks = try MaskWriter(
+                    settings: settings, labels: plan.model.labels, colors: plan.colors, mapWidth: shape[3], mapHeight: shape[2],
+                    sourceWidth: upright.width, sourceHeight: upright.height, timeBase: plan.source.timeBase,
+                    frameRate: plan.source.nominalFrameRate, recordsCaptureFrame: policy.numbersMasksByProcessedFrame)
+            } catch {
+                sink?.abandon()
+                throw error
+            }
+        } else {
+            masks = nil
+        }
+        self.sink = sink
+    }
+
+    /// How many branch ends report each frame.
+    var branchCount: Int { (sink == nil ? 0 : 1) + (masks == nil ? 0 : 1) }
+
+    /// Finalises everything, or after `error` keeps what was written playable (unless the
+    /// output itself is what failed) and rethrows it.
+    func finish(after error: Error?) throws {
+        if let error {
+            let outputFailed: Bool
+            if case VideoSegError.writeFailed = error { outputFailed = true } else { outputFailed = false }
+            if let sink {
+                if !outputFailed && sink.framesWritten > 0 { try? sink.finish() } else { sink.abandon() }
+            }
+            masks?.abandon()
+            throw error
+        }
+        do {
+            try sink?.finish()
+        } catch {
+            masks?.abandon()
+            throw error
+        }
+        try masks?.finish()
+    }
+}

@@ -1,0 +1,19 @@
+/// Rendered frame → encoded packets in the output file, with the audio packets muxed in
+/// stream order. Ends the video branch.
+final class EncodeStage: PipelineStage, @unchecked Sendable {
+    // @unchecked: the sink is written by this stage's thread only (finished after it is joined).
+    let name = StageName.encode
+    private let sink: VideoSink
+
+    init(sink: VideoSink) {
+        self.sink = sink
+    }
+
+    func process(_ frame: RenderedFrame, ticket: FrameTicket) throws {
+        try sink.write(frame: frame)
+    }
+
+    func pass(audio: MediaPacket) throws {
+        try sink.write(audio: audio)
+    }
+}

@@ -1,0 +1,14 @@
+/// Class map → one mask file and its manifest line. Ends the mask branch.
+final class MaskStage: PipelineStage, @unchecked Sendable {
+    // @unchecked: the writer is used by this stage's thread only (finished after it is joined).
+    let name = StageName.masks
+    private let writer: MaskWriter
+
+    init(writer: MaskWriter) {
+        self.writer = writer
+    }
+
+    func process(_ classMap: ClassMap, ticket: FrameTicket) throws {
+        try writer.write(index: ticket.index, pts: ticket.pts, classMap: UnsafePointer(classMap.cells.baseAddress))
+    }
+}

@@ -1,0 +1,18 @@
+/// Segmented frame → rendered frame: the picture in the encoder's format with the classes
+/// drawn on it. The decoded frame is freed once it has been copied.
+final class RenderStage: PipelineStage, @unchecked Sendable {
+    // @unchecked: the renderer is used by this stage's thread only.
+    let name = StageName.render
+    private let renderer: FrameRenderer
+
+    /// Renders `plan`'s frames for `sink`.
+    init(plan: JobPlan, sink: VideoSink, census: ResourceCensus?) {
+        let shape = plan.model.outputShape
+        renderer = FrameRenderer(sink: sink, orientation: plan.source.orientation, mapWidth: shape[3], mapHeight: shape[2],
+                                 style: plan.style, colors: plan.colors, census: census)
+    }
+
+    func process(_ segmented: SegmentedFrame, ticket: FrameTicket) throws -> RenderedFrame {
+        try renderer.render(segmented.frame, classMap: segmented.classMap.cells.baseAddress)
+    }
+}
