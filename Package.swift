@@ -14,6 +14,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
     ],
     targets: [
         .systemLibrary(
@@ -34,13 +35,14 @@ let package = Package(
         ),
         .target(
             name: "VideoSeg",
-            dependencies: ["CFFmpeg", "CTorchBridge"]
+            dependencies: ["CFFmpeg", "CTorchBridge", .product(name: "Logging", package: "swift-log")]
         ),
         .executableTarget(
             name: "videoseg",
             dependencies: [
                 "VideoSeg",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(

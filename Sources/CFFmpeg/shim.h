@@ -54,4 +54,38 @@ static inline int vs_stream_set_display_matrix(AVStream *stream, const uint8_t *
     return 0;
 }
 
+/// Receives one formatted FFmpeg log line (no prefix, may end in a newline) with the logging
+/// context (an AVClass-carrying struct or NULL) and FFmpeg's level.
+typedef void (*vs_log_sink)(void *context, int level, const char *line);
+
+// Swift cannot write a C function that takes a va_list, so the callback FFmpeg calls lives here
+// and formats the line before handing it to Swift. Only FFmpegLog.swift uses these, so the one
+// copy of the slot is the one both functions see.
+static inline vs_log_sink *vs_log_sink_slot(void) {
+    static vs_log_sink sink;
+    return &sink;
+}
+
+static inline void vs_log_forward(void *context, int level, const char *format, va_list arguments) {
+    vs_log_sink sink = *vs_log_sink_slot();
+    if (!sink || level > av_log_get_level()) return;
+    char line[1024];
+    int print_prefix = 0;
+    av_log_format_line2(context, level, format, arguments, line, (int)sizeof line, &print_prefix);
+    sink(context, level, line);
+}
+
+/// Sends FFmpeg's log lines to `sink` instead of stderr.
+static inline void vs_log_route(vs_log_sink sink) {
+    *vs_log_sink_slot() = sink;
+    av_log_set_callback(vs_log_forward);
+}
+
+/// The name of the component a log context belongs to ("h264", "libx264", ...), or NULL.
+static inline const char *vs_log_context_name(void *context) {
+    if (!context) return NULL;
+    const AVClass *avclass = *(const AVClass **)context;
+    return avclass && avclass->item_name ? avclass->item_name(context) : NULL;
+}
+
 #endif

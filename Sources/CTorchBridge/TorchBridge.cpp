@@ -49,18 +49,22 @@ void setError(char **error, const std::string &message) {
     if (error) *error = copyString(firstLine(message));
 }
 
-std::atomic<bool> showWarnings{false};
+std::atomic<VSTorchWarningCallback> warningCallback{nullptr};
 
 /// libtorch warns through a thread-local handler that prints multi-line text to stderr on every
-/// occurrence (for example, once per frame). This one shows each distinct warning once, on one
-/// line, and only when asked (`-v`).
+/// occurrence (for example, once per frame). This one hands each distinct warning, once and on
+/// one line, to the callback the host set, and prints nothing itself.
 class QuietWarningHandler : public c10::WarningHandler {
    public:
     void process(const c10::SourceLocation &, const std::string &message, const bool) override {
-        if (!showWarnings.load()) return;
-        std::lock_guard<std::mutex> lock(mutex_);
+        VSTorchWarningCallback callback = warningCallback.load();
+        if (!callback) return;
         std::string line = firstLine(message);
-        if (seen_.insert(line).second) std::fprintf(stderr, "videoseg: libtorch warning: %s\n", line.c_str());
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            if (!seen_.insert(line).second) return;
+        }
+        callback(line.c_str());
     }
 
    private:
@@ -68,7 +72,9 @@ class QuietWarningHandler : public c10::WarningHandler {
     std::set<std::string> seen_;
 };
 
-QuietWarningHandler quietWarnings;
+// Never destroyed: exit() runs static destructors while another thread may still be inside
+// libtorch (a stop during model preparation), and that thread must not find the handler freed.
+QuietWarningHandler &quietWarnings = *new QuietWarningHandler();
 
 template <typename Body>
 int32_t guarded(char **error, Body body) {
@@ -165,7 +171,7 @@ void vs_torch_set_num_threads(int32_t threads) {
 
 int32_t vs_torch_get_num_threads(void) { return at::get_num_threads(); }
 
-void vs_torch_show_warnings(int32_t show) { showWarnings.store(show != 0); }
+void vs_torch_set_warning_callback(VSTorchWarningCallback callback) { warningCallback.store(callback); }
 
 VSTorchModel *vs_torch_model_load(const char *path, char **error) {
     VSTorchModel *result = nullptr;

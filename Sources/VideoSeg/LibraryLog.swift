@@ -1,8 +1,34 @@
-/// The libraries' own logging: quiet unless the user asked for verbose output.
+import Logging
+
+/// Where the library's messages go: a swift-log `Logger` labelled "videoseg", which the host
+/// program configures with `LoggingSystem.bootstrap` like any other (swift-log's default prints
+/// `info` and above to stdout). FFmpeg's and libtorch's own messages are routed there too,
+/// instead of being printed by those libraries: libtorch's warnings and FFmpeg's warnings and
+/// errors once each at `warning`/`error`, FFmpeg's informational chatter (libx264's statistics,
+/// for example) at `debug`, and anything more verbose at `trace`.
+///
+/// The routes are installed the first time the library opens media or loads a model; the
+/// library sets no log level and prints nothing itself.
 public enum LibraryLog {
-    /// Shows FFmpeg's and libtorch's own warnings (`-v`), or hides them.
-    public static func configure(verbose: Bool) {
-        FFmpegLog.show(verbose)
-        TorchLog.show(verbose)
+    /// The library's logger.
+    public static let logger = Logger(label: "videoseg")
+
+    /// Installs the routes from FFmpeg and libtorch (once; later calls do nothing).
+    static func routeLibraries() {
+        _ = routesInstalled
+    }
+
+    private static let routesInstalled: Void = {
+        FFmpegLog.route()
+        TorchLog.route()
+    }()
+
+    private static let reported = Locked<Set<String>>([])
+
+    /// Logs `message` at `level`, unless this exact message has been logged before.
+    static func logOnce(_ level: Logger.Level, _ message: String, metadata: Logger.Metadata) {
+        guard logger.logLevel <= level else { return }
+        let isNew = reported.withLock { $0.insert("\(level) \(message)").inserted }
+        if isNew { logger.log(level: level, "\(message)", metadata: metadata) }
     }
 }

@@ -35,7 +35,7 @@ struct BenchCommand: ParsableCommand {
     static let checkout = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     func run() throws {
-        LibraryLog.configure(verbose: false)
+        CommandLineLog.bootstrap(verbose: false)
         do {
             try bench()
         } catch {
@@ -48,62 +48,78 @@ struct BenchCommand: ParsableCommand {
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
         let cores = ProcessInfo.processInfo.activeProcessorCount
+        let measured = try measureRounds(scratch: scratch)
+        let python = noPython ? [] : try runPython(size: measured.stages.inputSize, modelPath: measured.stages.modelPath, scratch: scratch)
+        print(table(measured, python: python, cores: cores).joined(separator: "\n"))
+        if let json { try writeJSON(measured, python: python, cores: cores, to: json) }
+    }
 
+    /// The best of each measurement over `rounds` alternating rounds.
+    struct Measured {
+        var stages: StageBenchmark
+        var video: Run
+        var masks: Run
+    }
+
+    /// Each stage alone, then the full pipeline writing video, then masks only; `rounds` times,
+    /// alternating, keeping the best of each.
+    private func measureRounds(scratch: URL) throws -> Measured {
         var configuration = SegmentConfiguration(input: input, output: nil, modelPath: modelOptions.model)
         configuration.metadataOverrides = try modelOptions.overrides()
         configuration.inputSize = try modelOptions.parsedInputSize()
         configuration.threads = threads
-        var common: [String] = []
-        var stages: StageBenchmark?
-        var video: Run?, masks: Run?
+        var best: Measured?
         for round in 1...max(1, rounds) {
             Terminal.error("bench: round \(round): each stage alone…")
-            let measured = try StageBenchmark.measure(configuration, scratchOutput: scratch.appendingPathComponent("stages.mp4").path,
-                                                      maxFrames: maxFrames)
-            if var best = stages {
-                for (stage, time) in measured.cpuMilliseconds { best.cpuMilliseconds[stage] = min(best.cpuMilliseconds[stage] ?? time, time) }
-                stages = best
-            } else {
-                stages = measured
-            }
-            if common.isEmpty {
-                common = [input, "--model", measured.modelPath, "--threads", "\(threads)", "--progress", "none"]
-                if let inputSize = modelOptions.inputSize { common += ["--input-size", inputSize] }
-                if let maxFrames { common += ["--max-frames", "\(maxFrames)"] }
-            }
+            let stages = try StageBenchmark.measure(configuration, scratchOutput: scratch.appendingPathComponent("stages.mp4").path,
+                                                    maxFrames: maxFrames)
+            var common = [input, "--model", stages.modelPath, "--threads", "\(threads)", "--progress", "none"]
+            if let inputSize = modelOptions.inputSize { common += ["--input-size", inputSize] }
+            if let maxFrames { common += ["--max-frames", "\(maxFrames)"] }
             Terminal.error("bench: round \(round): full pipeline, annotated video…")
-            let videoRun = try runChild(CommandLine.arguments[0], ["segment"] + common + ["-o", scratch.appendingPathComponent("video.mp4").path,
-                                                                                          "--overwrite", "--stats-json", scratch.appendingPathComponent("v.json").path],
-                                        stats: scratch.appendingPathComponent("v.json"))
+            let video = try runChild(CommandLine.arguments[0], ["segment"] + common + [
+                "-o", scratch.appendingPathComponent("video.mp4").path, "--overwrite",
+                "--stats-json", scratch.appendingPathComponent("v.json").path,
+            ], stats: scratch.appendingPathComponent("v.json"))
             Terminal.error("bench: round \(round): full pipeline, masks only…")
-            let masksRun = try runChild(CommandLine.arguments[0], ["segment"] + common + ["--no-video", "--masks", scratch.appendingPathComponent("masks").path,
-                                                                                          "--overwrite", "--stats-json", scratch.appendingPathComponent("m.json").path],
-                                        stats: scratch.appendingPathComponent("m.json"))
-            if video == nil || videoRun.fps > video!.fps { video = videoRun }
-            if masks == nil || masksRun.fps > masks!.fps { masks = masksRun }
+            let masks = try runChild(CommandLine.arguments[0], ["segment"] + common + [
+                "--no-video", "--masks", scratch.appendingPathComponent("masks").path, "--overwrite",
+                "--stats-json", scratch.appendingPathComponent("m.json").path,
+            ], stats: scratch.appendingPathComponent("m.json"))
+            guard var kept = best else {
+                best = Measured(stages: stages, video: video, masks: masks)
+                continue
+            }
+            for (stage, time) in stages.cpuMilliseconds { kept.stages.cpuMilliseconds[stage] = min(kept.stages.cpuMilliseconds[stage] ?? time, time) }
+            if video.fps > kept.video.fps { kept.video = video }
+            if masks.fps > kept.masks.fps { kept.masks = masks }
+            best = kept
         }
-        guard let stages, let video, let masks else { return }
+        return best!
+    }
+
+    /// The Python reference as loaded and frozen + optimised, at the size VideoSeg used.
+    private func runPython(size: String, modelPath: String, scratch: URL) throws -> [(String, Run)] {
+        try [false, true].map { optimised in
+            Terminal.error("bench: Python reference\(optimised ? " (frozen, optimised)" : "")…")
+            var arguments = [pythonReference, input, modelPath, "-o", scratch.appendingPathComponent("py.mp4").path,
+                             "--input-size", size, "--threads", "\(threads)", "--json"]
+            if optimised { arguments.append("--optimised") }
+            if let maxFrames { arguments += ["--max-frames", "\(maxFrames)"] }
+            return (optimised ? "Python reference, frozen + optimised" : "Python reference, as loaded",
+                    try runChild("/usr/bin/python3", arguments, stats: nil))
+        }
+    }
+
+    private func table(_ measured: Measured, python: [(String, Run)], cores: Int) -> [String] {
+        let stages = measured.stages
         let boundMs = stages.boundMilliseconds(cores: cores)
         let boundFPS = 1000 / boundMs
-        let size = "\(stages.inputWidth)x\(stages.inputHeight)"
-        var python: [(String, Run)] = []
-        if !noPython {
-            for optimised in [false, true] {
-                Terminal.error("bench: Python reference\(optimised ? " (frozen, optimised)" : "")…")
-                var arguments = [pythonReference, input, stages.modelPath, "-o", scratch.appendingPathComponent("py.mp4").path,
-                                 "--input-size", size, "--threads", "\(threads)", "--json"]
-                if optimised { arguments.append("--optimised") }
-                if let maxFrames { arguments += ["--max-frames", "\(maxFrames)"] }
-                python.append((optimised ? "Python reference, frozen + optimised" : "Python reference, as loaded",
-                               try runChild("/usr/bin/python3", arguments, stats: nil)))
-            }
-        }
-
-        var lines: [String] = []
-        lines.append("best of \(max(1, rounds)) round(s) each")
-        lines.insert("videoseg bench: \(input), \(URL(fileURLWithPath: stages.modelPath).lastPathComponent) (\(stages.modelOptimization)) at \(size), \(threads) libtorch thread(s), \(cores) cores, \(stages.frames) frames", at: 0)
-        lines.append("")
-        lines.append(pad("stage (alone, single-threaded codecs)", 40) + "CPU ms/frame")
+        var lines = [
+            "videoseg bench: \(input), \(URL(fileURLWithPath: stages.modelPath).lastPathComponent) (\(stages.modelOptimization)) at \(stages.inputSize), \(threads) libtorch thread(s), \(cores) cores, \(stages.frames) frames",
+            "best of \(max(1, rounds)) round(s) each", "",
+            pad("stage (alone, single-threaded codecs)", 40) + "CPU ms/frame",
+        ]
         for stage in StageBenchmark.stages {
             lines.append(pad("  " + stage.work, 40) + String(format: "%8.2f", stages.cpuMilliseconds[stage] ?? 0))
         }
@@ -112,25 +128,29 @@ struct BenchCommand: ParsableCommand {
         lines.append(pad("bound: max(slowest, sum / \(cores) cores)", 40) + String(format: "%8.2f ms = %.1f fps", boundMs, boundFPS))
         lines.append("")
         lines.append(pad("run", 40) + "frames  seconds      fps  ÷bound  peak RSS")
-        for (name, run) in [("VideoSeg, annotated video", video), ("VideoSeg, masks only", masks)] + python {
+        for (name, run) in [("VideoSeg, annotated video", measured.video), ("VideoSeg, masks only", measured.masks)] + python {
             lines.append(pad(name, 40) + String(format: "%6d %8.2f %8.2f %7.2f %6.0f MB", run.frames, run.seconds, run.fps, run.fps / boundFPS,
                                                 Double(run.peakRSSKilobytes) / 1024))
         }
         for (name, run) in python where run.fps > 0 {
-            lines.append(String(format: "speed-up over %@: %.2fx", name, video.fps / run.fps))
+            lines.append(String(format: "speed-up over %@: %.2fx", name, measured.video.fps / run.fps))
         }
-        print(lines.joined(separator: "\n"))
-        if let json {
-            var object: [String: Any] = [
-                "input": input, "model": stages.modelPath, "input_size": [stages.inputWidth, stages.inputHeight], "threads": threads,
-                "cores": cores, "frames": stages.frames, "stage_cpu_ms": Dictionary(uniqueKeysWithValues: stages.cpuMilliseconds.map { ($0.key.rawValue, $0.value) }), "bound_ms": boundMs, "bound_fps": boundFPS,
-                "video": video.dictionary, "masks": masks.dictionary,
-            ]
-            for (name, run) in python { object[name.contains("optimised") ? "python_optimised" : "python"] = run.dictionary }
-            let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-            guard FileManager.default.createFile(atPath: json, contents: data) else {
-                throw VideoSegError.outputNotWritable(path: json, reason: "cannot write")
-            }
+        return lines
+    }
+
+    private func writeJSON(_ measured: Measured, python: [(String, Run)], cores: Int, to path: String) throws {
+        let stages = measured.stages
+        let boundMs = stages.boundMilliseconds(cores: cores)
+        var object: [String: Any] = [
+            "input": input, "model": stages.modelPath, "input_size": [stages.inputWidth, stages.inputHeight], "threads": threads,
+            "cores": cores, "frames": stages.frames,
+            "stage_cpu_ms": Dictionary(uniqueKeysWithValues: stages.cpuMilliseconds.map { ($0.key.rawValue, $0.value) }),
+            "bound_ms": boundMs, "bound_fps": 1000 / boundMs, "video": measured.video.dictionary, "masks": measured.masks.dictionary,
+        ]
+        for (name, run) in python { object[name.contains("optimised") ? "python_optimised" : "python"] = run.dictionary }
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+        guard FileManager.default.createFile(atPath: path, contents: data) else {
+            throw VideoSegError.outputNotWritable(path: path, reason: "cannot write")
         }
     }
 

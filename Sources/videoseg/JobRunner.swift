@@ -12,7 +12,7 @@ enum JobRunner {
     static func run(_ configuration: SegmentConfiguration, options: JobOptions, progress: ProgressMode, inputName: String) throws {
         // A full disk under RLIMIT_FSIZE must be an error we report, not a signal that kills us.
         signal(SIGXFSZ, SIG_IGN)
-        LibraryLog.configure(verbose: options.verbose)
+        CommandLineLog.bootstrap(verbose: options.verbose)
         do {
             let status = try execute(configuration, options: options, progress: progress, inputName: inputName)
             if status != 0 { throw ExitCode(status) }

@@ -20,8 +20,10 @@ void vs_torch_set_num_threads(int32_t threads);
 /// libtorch's current intra-op thread count.
 int32_t vs_torch_get_num_threads(void);
 
-/// Whether libtorch's warnings are shown (each distinct one once, on one line); off by default.
-void vs_torch_show_warnings(int32_t show);
+/// Receives libtorch's warnings, each distinct one once, as one line (valid during the call).
+typedef void (*VSTorchWarningCallback)(const char *message);
+/// Sets the function libtorch's warnings go to; NULL (the default) drops them.
+void vs_torch_set_warning_callback(VSTorchWarningCallback callback);
 
 /// Loads a TorchScript file. Reads the extra file "videoseg.json" if the file carries one.
 VSTorchModel *vs_torch_model_load(const char *path, char **error);

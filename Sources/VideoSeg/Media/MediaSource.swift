@@ -64,32 +64,11 @@ public final class MediaSource: @unchecked Sendable {
         self.path = path
         self.isLive = live
         self.census = census
+        LibraryLog.routeLibraries()
         if formatName == nil && !path.contains(":") && !FileManager.default.fileExists(atPath: path) {
             throw VideoSegError.inputNotFound(path: path)
         }
-        avdevice_register_all()
-        var context: UnsafeMutablePointer<AVFormatContext>? = avformat_alloc_context()
-        if live { context?.pointee.flags |= AVFMT_FLAG_NONBLOCK }
-        let inputFormat = formatName.flatMap { av_find_input_format($0) }
-        if formatName != nil && inputFormat == nil {
-            avformat_free_context(context)
-            throw VideoSegError.deviceUnavailable(path: path, reason: "this FFmpeg has no \(formatName!) input")
-        }
-        var dictionary: OpaquePointer? = nil
-        for (key, value) in options { av_dict_set(&dictionary, key, value, 0) }
-        let openStatus = avformat_open_input(&context, path, inputFormat, &dictionary)
-        av_dict_free(&dictionary)
-        guard openStatus >= 0, let context else {
-            if formatName == "v4l2" || formatName == "video4linux2" {
-                let reason = openStatus == vs_averror(EINVAL) ? "not a video capture device, or it cannot capture in the requested format"
-                    : ffmpegErrorString(openStatus)
-                throw VideoSegError.deviceUnavailable(path: path, reason: reason)
-            }
-            if openStatus == vs_averror(EACCES) {
-                throw VideoSegError.ffmpeg(path: path, operation: "open", code: openStatus, message: ffmpegErrorString(openStatus))
-            }
-            throw VideoSegError.notAVideo(path: path, reason: ffmpegErrorString(openStatus))
-        }
+        let context = try MediaSource.openInput(path, formatName: formatName, options: options, live: live)
         var cleanup: UnsafeMutablePointer<AVFormatContext>? = context
         var decoderContext: UnsafeMutablePointer<AVCodecContext>?
         var ownedPacket: UnsafeMutablePointer<AVPacket>?
@@ -117,18 +96,8 @@ public final class MediaSource: @unchecked Sendable {
         guard parameters.pointee.width > 0, parameters.pointee.height > 0 else {
             throw VideoSegError.notAVideo(path: path, reason: "video stream has no picture size")
         }
-        guard let codec = avcodec_find_decoder(parameters.pointee.codec_id) else {
-            let name = String(cString: avcodec_get_name(parameters.pointee.codec_id))
-            throw VideoSegError.notAVideo(path: path, reason: "no decoder for \(name) in this FFmpeg")
-        }
-        decoderContext = avcodec_alloc_context3(codec)
-        guard let decoderContext else {
-            throw VideoSegError.ffmpeg(path: path, operation: "avcodec_alloc_context3", code: vs_averror(ENOMEM), message: "out of memory")
-        }
-        try checkFFmpeg(avcodec_parameters_to_context(decoderContext, parameters), path: path, operation: "decoder set-up")
-        decoderContext.pointee.pkt_timebase = stream.pointee.time_base
-        decoderContext.pointee.thread_count = Int32(decoderThreads)
-        try checkFFmpeg(avcodec_open2(decoderContext, codec, nil), path: path, operation: "opening the \(String(cString: codec.pointee.name)) decoder")
+        let openedDecoder = try MediaSource.openDecoder(for: stream, threads: decoderThreads, path: path)
+        decoderContext = openedDecoder
         ownedPacket = av_packet_alloc()
         guard let ownedPacket else {
             throw VideoSegError.ffmpeg(path: path, operation: "av_packet_alloc", code: vs_averror(ENOMEM), message: "out of memory")
@@ -137,7 +106,7 @@ public final class MediaSource: @unchecked Sendable {
         let audioIndex = av_find_best_stream(context, AVMEDIA_TYPE_AUDIO, -1, stream.pointee.index, nil, 0)
         self.formatContext = context
         self.videoStream = stream
-        self.decoder = decoderContext
+        self.decoder = openedDecoder
         self.packet = ownedPacket
         self.audioStream = audioIndex >= 0 ? context.pointee.streams[Int(audioIndex)] : nil
         self.orientation = Orientation(displayRotation: vs_stream_rotation(stream))
@@ -145,25 +114,84 @@ public final class MediaSource: @unchecked Sendable {
         self.height = Int(parameters.pointee.height)
         let guessed = av_guess_frame_rate(context, stream, nil)
         self.frameRate = guessed
-        if stream.pointee.nb_frames > 0 {
-            estimatedFrameCount = Int(stream.pointee.nb_frames)
-        } else if guessed.num > 0, guessed.den > 0 {
-            let seconds: Double
-            if stream.pointee.duration > 0 {
-                seconds = Double(stream.pointee.duration) * av_q2d(stream.pointee.time_base)
-            } else if context.pointee.duration > 0 {
-                seconds = Double(context.pointee.duration) / Double(vs_time_base_den())
-            } else {
-                seconds = 0
-            }
-            estimatedFrameCount = seconds > 0 ? Int((seconds * av_q2d(guessed)).rounded()) : nil
-        } else {
-            estimatedFrameCount = nil
-        }
+        estimatedFrameCount = MediaSource.estimatedFrameCount(context, stream: stream, frameRate: guessed)
         if guessed.num > 0 && guessed.den > 0 {
             defaultDuration = max(1, av_rescale_q(1, av_inv_q(guessed), stream.pointee.time_base))
         }
         succeeded = true
+    }
+
+    /// Opens the input (its demuxer forced by `formatName`, with `options`); errors say whether
+    /// it is a missing device, an unreadable file or not a video.
+    private static func openInput(_ path: String, formatName: String?, options: [String: String], live: Bool) throws
+        -> UnsafeMutablePointer<AVFormatContext>
+    {
+        avdevice_register_all()
+        var context: UnsafeMutablePointer<AVFormatContext>? = avformat_alloc_context()
+        if live { context?.pointee.flags |= AVFMT_FLAG_NONBLOCK }
+        let inputFormat = formatName.flatMap { av_find_input_format($0) }
+        if let formatName, inputFormat == nil {
+            avformat_free_context(context)
+            throw VideoSegError.deviceUnavailable(path: path, reason: "this FFmpeg has no \(formatName) input")
+        }
+        var dictionary: OpaquePointer? = nil
+        for (key, value) in options { av_dict_set(&dictionary, key, value, 0) }
+        let openStatus = avformat_open_input(&context, path, inputFormat, &dictionary)
+        av_dict_free(&dictionary)
+        guard openStatus >= 0, let context else {
+            if formatName == "v4l2" || formatName == "video4linux2" {
+                let reason = openStatus == vs_averror(EINVAL) ? "not a video capture device, or it cannot capture in the requested format"
+                    : ffmpegErrorString(openStatus)
+                throw VideoSegError.deviceUnavailable(path: path, reason: reason)
+            }
+            if openStatus == vs_averror(EACCES) {
+                throw VideoSegError.ffmpeg(path: path, operation: "open", code: openStatus, message: ffmpegErrorString(openStatus))
+            }
+            throw VideoSegError.notAVideo(path: path, reason: ffmpegErrorString(openStatus))
+        }
+        return context
+    }
+
+    /// An opened decoder for `stream` (the caller frees it).
+    private static func openDecoder(for stream: UnsafeMutablePointer<AVStream>, threads: Int, path: String) throws
+        -> UnsafeMutablePointer<AVCodecContext>
+    {
+        let parameters = stream.pointee.codecpar!
+        guard let codec = avcodec_find_decoder(parameters.pointee.codec_id) else {
+            let name = String(cString: avcodec_get_name(parameters.pointee.codec_id))
+            throw VideoSegError.notAVideo(path: path, reason: "no decoder for \(name) in this FFmpeg")
+        }
+        var decoderContext = avcodec_alloc_context3(codec)
+        guard let context = decoderContext else {
+            throw VideoSegError.ffmpeg(path: path, operation: "avcodec_alloc_context3", code: vs_averror(ENOMEM), message: "out of memory")
+        }
+        do {
+            try checkFFmpeg(avcodec_parameters_to_context(context, parameters), path: path, operation: "decoder set-up")
+            context.pointee.pkt_timebase = stream.pointee.time_base
+            context.pointee.thread_count = Int32(threads)
+            try checkFFmpeg(avcodec_open2(context, codec, nil), path: path, operation: "opening the \(String(cString: codec.pointee.name)) decoder")
+        } catch {
+            avcodec_free_context(&decoderContext)
+            throw error
+        }
+        return context
+    }
+
+    /// The number of video frames the container declares, or its duration implies.
+    private static func estimatedFrameCount(_ context: UnsafeMutablePointer<AVFormatContext>, stream: UnsafeMutablePointer<AVStream>,
+                                            frameRate: AVRational) -> Int?
+    {
+        if stream.pointee.nb_frames > 0 { return Int(stream.pointee.nb_frames) }
+        guard frameRate.num > 0, frameRate.den > 0 else { return nil }
+        let seconds: Double
+        if stream.pointee.duration > 0 {
+            seconds = Double(stream.pointee.duration) * av_q2d(stream.pointee.time_base)
+        } else if context.pointee.duration > 0 {
+            seconds = Double(context.pointee.duration) / Double(vs_time_base_den())
+        } else {
+            seconds = 0
+        }
+        return seconds > 0 ? Int((seconds * av_q2d(frameRate)).rounded()) : nil
     }
 
     deinit {

@@ -59,6 +59,7 @@ final class VideoSink: @unchecked Sendable {
     init(path: String, format: VideoFormat, settings: EncoderSettings, audio: UnsafeMutablePointer<AVStream>?, live: Bool = false) throws {
         self.path = path
         self.isLive = live
+        LibraryLog.routeLibraries()
         width = format.width
         height = format.height
         let url = URL(fileURLWithPath: path)
@@ -89,8 +90,17 @@ final class VideoSink: @unchecked Sendable {
         var ownsResources = true
         defer { if ownsResources { releaseAll(removeFile: true) } }
 
-        encoder = avcodec_alloc_context3(encoderCodec)
-        guard let encoder, let stream = avformat_new_stream(context, nil) else {
+        try openEncoder(encoderCodec, format: format, settings: settings,
+                        globalHeader: outputFormat.pointee.flags & AVFMT_GLOBALHEADER != 0)
+        if let audio { try addAudio(copying: audio, outputFormat: outputFormat) }
+        try openFile(directory: url.deletingLastPathComponent().path, containerName: containerName)
+        ownsResources = false
+    }
+
+    /// Opens the encoder for `format` and adds the video stream it feeds.
+    private func openEncoder(_ codec: UnsafePointer<AVCodec>, format: VideoFormat, settings: EncoderSettings, globalHeader: Bool) throws {
+        encoder = avcodec_alloc_context3(codec)
+        guard let encoder, let stream = avformat_new_stream(formatContext, nil) else {
             throw VideoSegError.writeFailed(path: path, reason: "out of memory")
         }
         videoStream = stream
@@ -105,36 +115,18 @@ final class VideoSink: @unchecked Sendable {
         encoder.pointee.colorspace = colorspace
         encoder.pointee.color_range = fullRange ? AVCOL_RANGE_JPEG : AVCOL_RANGE_MPEG
         encoder.pointee.thread_count = Int32(settings.threads)
-        if outputFormat.pointee.flags & AVFMT_GLOBALHEADER != 0 {
-            encoder.pointee.flags |= AV_CODEC_FLAG_GLOBAL_HEADER
-        }
-        var options: OpaquePointer? = nil
-        defer { av_dict_free(&options) }
-        if VideoSink.hasPrivateOption(encoderCodec, "crf") {
-            av_dict_set(&options, "crf", String(settings.crf), 0)
-            // Constant quality for VP9 needs the bit rate left at zero.
-            if encoderName == "libvpx-vp9" { encoder.pointee.bit_rate = 0 }
-        }
-        if VideoSink.hasPrivateOption(encoderCodec, "preset") {
-            av_dict_set(&options, "preset", settings.preset, 0)
-        }
-        if live {
+        if globalHeader { encoder.pointee.flags |= AV_CODEC_FLAG_GLOBAL_HEADER }
+        if isLive {
             // A keyframe each second starts a fragment each second: a killed process loses at
             // most that much of the recording.
             let rate = format.frameRate.num > 0 && format.frameRate.den > 0 ? av_q2d(format.frameRate) : 30
             encoder.pointee.gop_size = Int32(max(1, rate.rounded()))
         }
-        if live && VideoSink.hasPrivateOption(encoderCodec, "tune") && encoderName == "libx264" {
-            // Live: no B-frames or lookahead queue between a frame and its packet.
-            av_dict_set(&options, "tune", "zerolatency", 0)
-        }
-        if encoderName == "libvpx-vp9" {
-            // libvpx's defaults are tuned for quality at any cost; these keep it near real time.
-            av_dict_set(&options, "deadline", "good", 0)
-            av_dict_set(&options, "cpu-used", "5", 0)
-            av_dict_set(&options, "row-mt", "1", 0)
-        }
-        let openStatus = avcodec_open2(encoder, encoderCodec, &options)
+        // Constant quality for VP9 needs the bit rate left at zero.
+        if encoderName == "libvpx-vp9" && VideoSink.hasPrivateOption(codec, "crf") { encoder.pointee.bit_rate = 0 }
+        var options = encoderOptions(codec, settings: settings)
+        defer { av_dict_free(&options) }
+        let openStatus = avcodec_open2(encoder, codec, &options)
         if openStatus < 0 {
             throw VideoSegError.ffmpeg(path: path, operation: "opening the \(encoderName) encoder", code: openStatus,
                                        message: ffmpegErrorString(openStatus))
@@ -149,52 +141,76 @@ final class VideoSink: @unchecked Sendable {
         if let matrix = format.displayMatrix {
             _ = matrix.withUnsafeBufferPointer { vs_stream_set_display_matrix(stream, $0.baseAddress, $0.count) }
         }
+    }
 
-        if let audio {
-            let codecID = audio.pointee.codecpar.pointee.codec_id
-            let codecName = String(cString: avcodec_get_name(codecID))
-            if avformat_query_codec(outputFormat, codecID, FF_COMPLIANCE_NORMAL) == 0 {
-                let target = outputFormat.pointee.audio_codec
-                if target == AV_CODEC_ID_NONE {
-                    warnings.append("the \(containerName) container cannot hold \(codecName) audio; the output has no audio")
-                } else if let audioOut = avformat_new_stream(context, nil) {
-                    let transcoder = try AudioTranscoder(input: audio, codecID: target, output: audioOut,
-                                                         globalHeader: outputFormat.pointee.flags & AVFMT_GLOBALHEADER != 0, path: path)
-                    warnings.append("the \(containerName) container cannot hold \(codecName) audio; transcoded it to \(transcoder.encoderName)")
-                    audioTranscoder = transcoder
-                    audioStream = audioOut
-                }
-            } else if let audioOut = avformat_new_stream(context, nil) {
-                try checkFFmpeg(avcodec_parameters_copy(audioOut.pointee.codecpar, audio.pointee.codecpar), path: path, operation: "audio parameters")
-                audioOut.pointee.codecpar.pointee.codec_tag = 0
-                audioOut.pointee.time_base = audio.pointee.time_base
+    /// The encoder's private options (the caller frees the dictionary): quality, speed, and for
+    /// live recording no delay between a frame and its packet.
+    private func encoderOptions(_ codec: UnsafePointer<AVCodec>, settings: EncoderSettings) -> OpaquePointer? {
+        var options: OpaquePointer? = nil
+        if VideoSink.hasPrivateOption(codec, "crf") { av_dict_set(&options, "crf", String(settings.crf), 0) }
+        if VideoSink.hasPrivateOption(codec, "preset") { av_dict_set(&options, "preset", settings.preset, 0) }
+        if isLive && VideoSink.hasPrivateOption(codec, "tune") && encoderName == "libx264" {
+            // Live: no B-frames or lookahead queue between a frame and its packet.
+            av_dict_set(&options, "tune", "zerolatency", 0)
+        }
+        if encoderName == "libvpx-vp9" {
+            // libvpx's defaults are tuned for quality at any cost; these keep it near real time.
+            av_dict_set(&options, "deadline", "good", 0)
+            av_dict_set(&options, "cpu-used", "5", 0)
+            av_dict_set(&options, "row-mt", "1", 0)
+        }
+        return options
+    }
+
+    /// Adds an audio stream carrying `audio`'s packets as they are, or transcoded when the
+    /// container cannot hold its codec, or none (with a warning) when it takes no audio at all.
+    private func addAudio(copying audio: UnsafeMutablePointer<AVStream>, outputFormat: UnsafePointer<AVOutputFormat>) throws {
+        let containerName = String(cString: outputFormat.pointee.name)
+        let codecID = audio.pointee.codecpar.pointee.codec_id
+        let codecName = String(cString: avcodec_get_name(codecID))
+        if avformat_query_codec(outputFormat, codecID, FF_COMPLIANCE_NORMAL) == 0 {
+            let target = outputFormat.pointee.audio_codec
+            if target == AV_CODEC_ID_NONE {
+                warnings.append("the \(containerName) container cannot hold \(codecName) audio; the output has no audio")
+            } else if let audioOut = avformat_new_stream(formatContext, nil) {
+                let transcoder = try AudioTranscoder(input: audio, codecID: target, output: audioOut,
+                                                     globalHeader: outputFormat.pointee.flags & AVFMT_GLOBALHEADER != 0, path: path)
+                warnings.append("the \(containerName) container cannot hold \(codecName) audio; transcoded it to \(transcoder.encoderName)")
+                audioTranscoder = transcoder
                 audioStream = audioOut
             }
+        } else if let audioOut = avformat_new_stream(formatContext, nil) {
+            try checkFFmpeg(avcodec_parameters_copy(audioOut.pointee.codecpar, audio.pointee.codecpar), path: path, operation: "audio parameters")
+            audioOut.pointee.codecpar.pointee.codec_tag = 0
+            audioOut.pointee.time_base = audio.pointee.time_base
+            audioStream = audioOut
         }
+    }
 
-        let directory = url.deletingLastPathComponent().path
+    /// Opens the (temporary) file in `directory` and writes the container's header.
+    private func openFile(directory: String, containerName: String) throws {
+        guard let context = formatContext else { return }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw VideoSegError.outputNotWritable(path: path, reason: "folder \(directory) does not exist")
         }
-        let ioStatus = avio_open(&context!.pointee.pb, temporaryPath, AVIO_FLAG_WRITE)
+        let ioStatus = avio_open(&context.pointee.pb, temporaryPath, AVIO_FLAG_WRITE)
         if ioStatus < 0 {
             throw VideoSegError.outputNotWritable(path: path, reason: ffmpegErrorString(ioStatus))
         }
         var muxerOptions: OpaquePointer? = nil
         defer { av_dict_free(&muxerOptions) }
-        if live && ["mp4", "mov"].contains(containerName.split(separator: ",").first.map(String.init) ?? "") {
+        if isLive && ["mp4", "mov"].contains(containerName.split(separator: ",").first.map(String.init) ?? "") {
             av_dict_set(&muxerOptions, "movflags", "frag_keyframe+empty_moov+default_base_moof", 0)
         }
-        if live {
+        if isLive {
             // Each finished fragment (or cluster) goes to the disk at once, not when a buffer fills.
-            context!.pointee.flags |= AVFMT_FLAG_FLUSH_PACKETS
+            context.pointee.flags |= AVFMT_FLAG_FLUSH_PACKETS
         }
         let headerStatus = avformat_write_header(context, &muxerOptions)
         if headerStatus < 0 {
             throw VideoSegError.writeFailed(path: path, reason: ffmpegErrorString(headerStatus))
         }
-        ownsResources = false
     }
 
     deinit {

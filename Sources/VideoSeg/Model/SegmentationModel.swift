@@ -29,6 +29,7 @@ public final class SegmentationModel: @unchecked Sendable {
     /// Loads `path` and resolves its metadata: a sidecar `MODEL.json` beats the embedded
     /// `videoseg.json`, and `overrides` (from the CLI) beat both. See `resolveMetadata`.
     public init(path: String, overrides: ModelMetadata = ModelMetadata()) throws {
+        LibraryLog.routeLibraries()
         guard FileManager.default.fileExists(atPath: path) else {
             throw VideoSegError.model(path: path, message: "no such model file")
         }

@@ -1,9 +1,13 @@
 import CTorchBridge
 
-/// libtorch's own warnings (each distinct one shown once, on one line).
+/// Routes libtorch's warnings to `LibraryLog` (the bridge already reduces them to one line,
+/// each distinct one once).
 enum TorchLog {
-    /// Shows libtorch's warnings on stderr, or nothing at all.
-    static func show(_ shown: Bool) {
-        vs_torch_show_warnings(shown ? 1 : 0)
+    /// Sends libtorch's warnings to `LibraryLog` instead of dropping them.
+    static func route() {
+        vs_torch_set_warning_callback { message in
+            guard let message else { return }
+            LibraryLog.logOnce(.warning, String(cString: message), metadata: ["library": "libtorch"])
+        }
     }
 }

@@ -12,10 +12,17 @@ public final class SegmentationPipeline: Sendable {
     public let census = ResourceCensus()
     private let stopRequested = Locked(false)
     private let progressState = Locked(SegmentProgress())
+    private let injectedFailure: InjectedFailure?
 
     /// Creates a pipeline; nothing is opened until `run`.
-    public init(configuration: SegmentConfiguration) {
+    public convenience init(configuration: SegmentConfiguration) {
+        self.init(configuration: configuration, injectedFailure: nil)
+    }
+
+    /// Tests only: a pipeline whose stage `injectedFailure.stage` fails on purpose.
+    init(configuration: SegmentConfiguration, injectedFailure: InjectedFailure?) {
         self.configuration = configuration
+        self.injectedFailure = injectedFailure
     }
 
     /// Asks the run to stop reading input; frames already decoded are still written. Safe from
@@ -36,7 +43,7 @@ public final class SegmentationPipeline: Sendable {
         let outputs = try PipelineOutputs(plan: plan, configuration: config, policy: policy)
         progressState.withLock { $0.framesExpected = config.expectedFrames(estimate: plan.source.estimatedFrameCount) }
 
-        let threads = StageThreads()
+        let threads = StageThreads(injectedFailure: injectedFailure)
         let completion = FrameCompletion(branches: outputs.branchCount, progress: progressState)
         let depth = config.queueDepth
         var videoBranch: Outlet<SegmentedFrame>?
@@ -67,7 +74,7 @@ public final class SegmentationPipeline: Sendable {
             sourceOutlet = .queue(toPreprocess)
         }
         let source = SourceStage(source: plan.source, policy: policy, maxFrames: config.maxFrames, duration: config.duration,
-                                 stopRequested: stopRequested, progress: progressState)
+                                 stopRequested: stopRequested, progress: progressState, injectedFailure: injectedFailure)
         threads.launch(.source, closing: sourceOutlet.close) {
             try source.run(into: sourceOutlet) { threads.addBusy(.source, since: $0) }
         }

@@ -19,6 +19,9 @@ public struct StageBenchmark: Sendable {
     public var inputWidth: Int
     public var inputHeight: Int
 
+    /// "WxH" of the model input.
+    public var inputSize: String { "\(inputWidth)x\(inputHeight)" }
+
     /// The largest of the slowest stage's time and all stages' CPU time shared over `cores`:
     /// no pipeline on `cores` cores can beat it.
     public func boundMilliseconds(cores: Int) -> Double {

@@ -12,6 +12,12 @@ final class StageThreads: Sendable {
     /// the wiring may still be adding queues.
     private let cancellations = Locked<[@Sendable () -> Void]>([])
     private let busy = Locked<[StageName: Double]>([:])
+    /// Tests only: the stage that fails on purpose, and at which frame.
+    let injectedFailure: InjectedFailure?
+
+    init(injectedFailure: InjectedFailure? = nil) {
+        self.injectedFailure = injectedFailure
+    }
 
     /// A queue of `capacity` slots that this run's failure cancels.
     func queue<Payload>(capacity: Int) -> StageQueue<Payload> {
@@ -31,6 +37,7 @@ final class StageThreads: Sendable {
             while let item = input.take() {
                 switch item {
                 case .frame(let ticket, let payload):
+                    try self.injectedFailure?.check(stage.name, frame: ticket.index)
                     let began = monotonicSeconds()
                     let output = try stage.process(payload, ticket: ticket)
                     self.addBusy(stage.name, since: began)
@@ -47,19 +54,30 @@ final class StageThreads: Sendable {
     /// error, if it throws, fails the run.
     func launch(_ name: StageName, closing close: @escaping @Sendable () -> Void, body: @escaping @Sendable () throws -> Void) {
         group.enter()
+        // The thread lets go of the body (and the stage it holds) before it counts as ended, so
+        // whatever the stage owned is released by the time `wait` returns.
+        let work = Locked<(@Sendable () throws -> Void)?>(body)
         let thread = Thread { [self] in
-            defer { group.leave() }
-            do {
-                try body()
-                close()
-            } catch {
-                fail(error)
-            }
+            perform(work, close: close)
+            group.leave()
         }
         thread.name = "videoseg.\(name.rawValue)"
         // libtorch's interpreter and FFmpeg's decoders can use more stack than a default thread has.
         thread.stackSize = 8 << 20
         thread.start()
+    }
+
+    private func perform(_ work: Locked<(@Sendable () throws -> Void)?>, close: @Sendable () -> Void) {
+        guard let body = work.withLock({ slot in
+            defer { slot = nil }
+            return slot
+        }) else { return }
+        do {
+            try body()
+            close()
+        } catch {
+            fail(error)
+        }
     }
 
     /// Records `error` if it is the first, and then cancels every queue.
@@ -87,4 +105,18 @@ final class StageThreads: Sendable {
 
     /// Busy seconds per stage, by name.
     var busySeconds: [StageName: Double] { busy.current }
+}
+
+/// A failure a test asks for: `stage` throws when it reaches frame number `frame`, so tests can
+/// check that an error anywhere ends the run cleanly. Never set outside tests.
+struct InjectedFailure: Sendable {
+    let stage: StageName
+    let frame: Int
+
+    /// The error the stage throws.
+    var error: VideoSegError { .invalidOption("injected failure in \(stage.rawValue) at frame \(frame)") }
+
+    func check(_ name: StageName, frame index: Int) throws {
+        if name == stage && index == frame { throw error }
+    }
 }

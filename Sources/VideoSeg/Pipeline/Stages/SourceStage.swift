@@ -14,6 +14,7 @@ final class SourceStage: @unchecked Sendable {
     private let duration: Double?
     private let stopRequested: Locked<Bool>
     private let progress: Locked<SegmentProgress>
+    private let injectedFailure: InjectedFailure?
     private var heldAudio: [MediaPacket] = []
     /// A file whose audio runs on far past its video would otherwise hold it all.
     private let heldAudioLimit = 512
@@ -21,8 +22,9 @@ final class SourceStage: @unchecked Sendable {
     private(set) var framesDecoded = 0
 
     init(source: MediaSource, policy: InputPolicy, maxFrames: Int?, duration: Double?, stopRequested: Locked<Bool>,
-         progress: Locked<SegmentProgress>)
+         progress: Locked<SegmentProgress>, injectedFailure: InjectedFailure? = nil)
     {
+        self.injectedFailure = injectedFailure
         self.source = source
         self.policy = policy
         self.maxFrames = maxFrames
@@ -65,6 +67,7 @@ final class SourceStage: @unchecked Sendable {
                     frame.pts -= origin
                 }
                 let ticket = FrameTicket(index: framesDecoded, pts: frame.pts, captureTime: captureTime)
+                try injectedFailure?.check(name, frame: ticket.index)
                 lastPts = frame.pts
                 framesDecoded += 1
                 progress.withLock { $0.framesCaptured = self.framesDecoded }
