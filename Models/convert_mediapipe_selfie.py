@@ -273,6 +273,7 @@ def convert(data, width, height, output, provenance):
         "std": [1.0, 1.0, 1.0],
         "input_size": [width, height],
         "fixed_input_size": True,
+        "scores": "probabilities",
         "source": provenance,
     }
     traced.save(output, _extra_files={"videoseg.json": json.dumps(metadata)})

@@ -251,14 +251,22 @@ int32_t vs_torch_model_prepare(VSTorchModel *model, int32_t batch, int32_t heigh
 const char *vs_torch_model_optimization(const VSTorchModel *model) { return model->optimization.c_str(); }
 
 int32_t vs_torch_model_segment(VSTorchModel *model, const float *input, int32_t batch, int32_t height, int32_t width,
-                               uint8_t *classes, size_t capacity, int64_t out_shape[4], char **error) {
+                               uint8_t *classes, size_t capacity, float *scores, size_t score_capacity, int64_t out_shape[4],
+                               char **error) {
     return guarded(error, [&] {
         c10::InferenceMode guard;
-        auto scores = forward(model, input, batch, height, width, out_shape);
+        auto output = forward(model, input, batch, height, width, out_shape);
         if (out_shape[1] > 256) throw std::runtime_error("model has " + std::to_string(out_shape[1]) + " classes; at most 256 fit a class map");
         size_t count = static_cast<size_t>(out_shape[0] * out_shape[2] * out_shape[3]);
-        if (count > capacity) throw std::runtime_error("class map buffer too small for output " + c10::str(scores.sizes()));
-        argmaxOverChannels(scores, classes);
+        if (count > capacity) throw std::runtime_error("class map buffer too small for output " + c10::str(output.sizes()));
+        auto values = output.to(torch::kFloat32).contiguous();
+        argmaxOverChannels(values, classes);
+        if (scores) {
+            if (static_cast<size_t>(values.numel()) > score_capacity) {
+                throw std::runtime_error("score buffer too small for output " + c10::str(output.sizes()));
+            }
+            std::copy(values.data_ptr<float>(), values.data_ptr<float>() + values.numel(), scores);
+        }
     });
 }
 

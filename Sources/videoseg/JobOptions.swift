@@ -16,8 +16,11 @@ struct JobOptions: ParsableArguments {
     @Option(name: .long, help: "Mask files: png (palette PNG per frame), npy (NumPy uint8 per frame), video (one lossless FFV1 masks.mkv).")
     var maskFormat: MaskExportSettings.Format = .png
 
-    @Option(name: .long, help: "Mask size: source (upright source size, like the overlay) or model (the model's input size, not rescaled).")
+    @Option(name: .long, help: "Mask size: source (upright source size, scores interpolated like the overlay) or model (the model's output, not rescaled).")
     var maskSize: MaskExportSettings.Size = .source
+
+    @Option(name: .long, help: "Mask pixels: classes (class ids) or probability (of the --classes, 0-255 gray or float16 NPY).")
+    var maskValues: MaskExportSettings.Values = .classes
 
     @Flag(name: .long, help: "Write masks only: no annotated video, no encoder.")
     var noVideo = false
@@ -35,6 +38,12 @@ struct JobOptions: ParsableArguments {
 
     @Option(name: .long, help: "blend: colours over the picture; mask: colours on black.")
     var style: OverlayStyle.Mode = .blend
+
+    @Option(name: .long, help: "soft: tint weighed by the class probability (antialiased edges); hard: flat tint of the winning class.")
+    var edges: OverlayStyle.Edges = .soft
+
+    @Option(name: .long, help: ArgumentHelp("Temporal smoothing, 0 (off) to below 1: uncertain pixels keep this much of the previous frame.", valueName: "S"))
+    var smooth: Double = SegmentConfiguration.defaultSmoothing
 
     @Option(name: .long, help: ArgumentHelp("Video encoder (libx264, libvpx-vp9, ffv1, ...). Default: H.264, VP9 for .webm.", valueName: "name"))
     var codec: String?
@@ -65,6 +74,7 @@ struct JobOptions: ParsableArguments {
 
     func validate() throws {
         guard (0...1).contains(alpha) else { throw ValidationError("--alpha must be between 0 and 1") }
+        guard smooth >= 0 && smooth < 1 else { throw ValidationError("--smooth must be at least 0 and below 1") }
         guard threads > 0 else { throw ValidationError("--threads must be at least 1") }
         guard queueDepth > 0 else { throw ValidationError("--queue-depth must be at least 1") }
         if let maxFrames, maxFrames <= 0 { throw ValidationError("--max-frames must be at least 1") }
@@ -77,10 +87,13 @@ struct JobOptions: ParsableArguments {
         let outputPath: String? = noVideo ? nil : (output ?? defaultOutput)
         var configuration = SegmentConfiguration(input: input, output: outputPath, modelPath: modelOptions.model)
         configuration.overwrite = overwrite
-        configuration.masks = masks.map { MaskExportSettings(directory: $0, format: maskFormat, size: maskSize, overwrite: overwrite) }
+        configuration.masks = masks.map {
+            MaskExportSettings(directory: $0, format: maskFormat, size: maskSize, overwrite: overwrite, values: maskValues)
+        }
         configuration.metadataOverrides = try modelOptions.overrides()
         configuration.inputSize = try modelOptions.parsedInputSize()
-        configuration.style = OverlayStyle(mode: style, alpha: alpha)
+        configuration.style = OverlayStyle(mode: style, alpha: alpha, edges: edges)
+        configuration.smoothing = smooth
         configuration.classNames = classes.map { $0.split(separator: ",").map(String.init) }
         configuration.encoder = EncoderSettings(codec: codec, crf: crf, preset: preset)
         configuration.encoder.pixelFormat = pixelFormat
@@ -94,3 +107,5 @@ struct JobOptions: ParsableArguments {
 extension OverlayStyle.Mode: ExpressibleByArgument {}
 extension MaskExportSettings.Format: ExpressibleByArgument {}
 extension MaskExportSettings.Size: ExpressibleByArgument {}
+extension MaskExportSettings.Values: ExpressibleByArgument {}
+extension OverlayStyle.Edges: ExpressibleByArgument {}

@@ -18,6 +18,8 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Model input size: WxH, or N for the short side (aspect kept). Default: the model's, else 400.", valueName: "size"))
     var inputSize: String?
 
+    @Option(name: .long, help: "What the model outputs: logits (probabilities are their softmax) or probabilities (overrides the model's).")
+    var scores: ModelMetadata.ScoreKind?
 
     func parsedInputSize() throws -> InputSize? {
         guard let inputSize else { return nil }
@@ -34,6 +36,7 @@ struct ModelOptions: ParsableArguments {
         }
         metadata.mean = try triple(mean, option: "--mean")
         metadata.std = try triple(std, option: "--std")
+        metadata.scores = scores
         if let values = metadata.std, values.contains(where: { $0 <= 0 }) {
             throw VideoSegError.invalidOption("--std: values must be positive")
         }
@@ -49,3 +52,5 @@ struct ModelOptions: ParsableArguments {
 }
 
 import Foundation
+
+extension ModelMetadata.ScoreKind: ExpressibleByArgument {}

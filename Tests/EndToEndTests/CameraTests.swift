@@ -36,7 +36,7 @@ extension EndToEnd {
             let model = try makeChannelModel(in: scratch, inputSize: .fixed(width: 320, height: 240))
             let baseline = scratch.path("plain.mkv"), tinted = scratch.path("tinted.mkv")
             for (output, alpha) in [(baseline, "0"), (tinted, "0.5")] {
-                let run = try camera(["-o", output, "--codec", "ffv1", "--duration", "1.5", "--model", model, "--threads", "1",
+                let run = try camera(["-o", output, "--codec", "ffv1", "--edges", "hard", "--duration", "1.5", "--model", model, "--threads", "1",
                                       "--alpha", alpha, "--stats-json", scratch.path("stats.json")], scratch: scratch)
                 try #require(run.status == 0, "\(run.stderr)")
                 #expect(run.stderr.contains("live: capture"), "no status line: \(run.stderr)")

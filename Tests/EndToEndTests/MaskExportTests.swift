@@ -38,7 +38,7 @@ extension EndToEnd {
             // Mask style paints each class's exact colour (class 0 black), so the lossless overlay
             // tells the class of every pixel independently of the mask writer.
             let overlay = scratch.path("overlay.mkv")
-            let run = try videoseg(["segment", input, "-o", overlay, "--codec", "ffv1", "--style", "mask", "--masks", scratch.path("png"),
+            let run = try videoseg(["segment", input, "-o", overlay, "--codec", "ffv1", "--style", "mask", "--edges", "hard", "--masks", scratch.path("png"),
                                     "--model", model, "--threads", "1", "--input-size", "48x32"])
             try #require(run.status == 0, "\(run.stderr)")
             // BT.601 limited: black (16,128,128); VOC 1 (128,0,0) → (49,109,184); VOC 2 (0,128,0) → (81,91,81).

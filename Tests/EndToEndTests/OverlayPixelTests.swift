@@ -29,7 +29,7 @@ extension EndToEnd {
         func run(_ scratch: Scratch, input: String, extra: [String], inputSize: String = "64x48") throws -> (Planes, Planes) {
             let model = try makeChannelModel(in: scratch)
             let output = scratch.path("out-\(UUID().uuidString).mkv")
-            let result = try videoseg(["segment", input, "-o", output, "--model", model, "--codec", "ffv1", "--input-size", inputSize,
+            let result = try videoseg(["segment", input, "-o", output, "--model", model, "--codec", "ffv1", "--edges", "hard", "--input-size", inputSize,
                                        "--threads", "1"] + extra)
             try #require(result.status == 0, "\(result.stderr)")
             let before = Planes(data: Array(try Probe.rawFrames(input, pixelFormat: "yuv444p")), width: Self.width, height: Self.height)
@@ -97,7 +97,7 @@ extension EndToEnd {
                         "color=c=red:size=32x48:rate=10,format=yuv444p[a];color=c=blue:size=32x48:rate=10,format=yuv444p[b];[a][b]hstack",
                         "-frames:v", "3", "-c:v", "ffv1", "-pix_fmt", "yuv444p10le", input])
             let output = scratch.path("out10.mkv")
-            let run = try videoseg(["segment", input, "-o", output, "--model", try makeChannelModel(in: scratch), "--codec", "ffv1",
+            let run = try videoseg(["segment", input, "-o", output, "--model", try makeChannelModel(in: scratch), "--codec", "ffv1", "--edges", "hard",
                                     "--pixel-format", "yuv444p10le", "--input-size", "64x48", "--threads", "1"])
             try #require(run.status == 0, "\(run.stderr)")
             #expect(try Probe(output).video?.pixelFormat == "yuv444p10le")

@@ -18,7 +18,7 @@ import Testing
     ///     0  15  12
     ///    15   0   3
     static let classMap: [UInt8] = [0, 15, 12, 15, 0, 3]
-    static let sampler = ClassMapSampler(frameWidth: 3, frameHeight: 2, orientation: .upright, mapWidth: 3, mapHeight: 2)
+    static let sampler = BilinearSampler(frameWidth: 3, frameHeight: 2, orientation: .upright, mapWidth: 3, mapHeight: 2)
     static let luma: [UInt8] = [100, 100, 200, pad, 50, 60, 70, pad]
     static let neutral: [UInt8] = [128, 128, 128, pad, 128, 128, 128, pad]
 
@@ -131,7 +131,7 @@ import Testing
         //    15  15  15  15
         // Chroma pixel 0 covers luma (0,0) — background — and pixel 1 covers (2,0) — dog.
         let map: [UInt8] = [0, 15, 12, 0, 15, 15, 15, 15]
-        let luma = ClassMapSampler(frameWidth: 4, frameHeight: 2, orientation: .upright, mapWidth: 4, mapHeight: 2)
+        let luma = BilinearSampler(frameWidth: 4, frameHeight: 2, orientation: .upright, mapWidth: 4, mapHeight: 2)
         let chroma = luma.subsampled(log2Width: 1, log2Height: 1, planeWidth: 2, planeHeight: 1)
         let renderer = OverlayRenderer(style: OverlayStyle(mode: .blend, alpha: 1), colors: ColorMap.colors(count: 21), matrix: .bt601)
         #expect(rendered(renderer, plane: 1, pixels: [128, 128], stride: 2, width: 2, height: 1, classMap: map, sampler: chroma)
@@ -146,7 +146,7 @@ import Testing
         //     0  0  0
         // The upright top-middle pixel (1, 0) is stored (x = 0, y = 3−1−1 = 1).
         let map: [UInt8] = [0, 15, 0, 0, 0, 0]
-        let sampler = ClassMapSampler(frameWidth: 2, frameHeight: 3, orientation: .clockwise90, mapWidth: 3, mapHeight: 2)
+        let sampler = BilinearSampler(frameWidth: 2, frameHeight: 3, orientation: .clockwise90, mapWidth: 3, mapHeight: 2)
         let renderer = OverlayRenderer(style: OverlayStyle(mode: .mask), colors: ColorMap.colors(count: 21), matrix: .bt601)
         #expect(rendered(renderer, plane: 0, pixels: [0, 0, 0, 0, 0, 0], stride: 2, width: 2, height: 3, classMap: map, sampler: sampler)
             == [16, 16, 142, 16, 16, 16])

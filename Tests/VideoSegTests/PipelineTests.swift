@@ -158,7 +158,7 @@ import Testing
         }
 
         func process(_ segmented: SegmentedFrame, ticket: FrameTicket) throws -> SegmentedFrame {
-            let cells = segmented.classMap.cells.buffer
+            let cells = UnsafeBufferPointer(start: segmented.segmentation.classes.baseAddress, count: segmented.segmentation.cellCount)
             shares.append(Double(cells.filter { $0 == classID }.count) / Double(cells.count))
             return segmented
         }
@@ -187,7 +187,7 @@ import Testing
             return true
         }, close: {})
         threads.launch(PreprocessStage(preprocessor: plan.makePreprocessor(), census: census), from: toPreprocess, to: .queue(toInference))
-        threads.launch(InferenceStage(model: plan.model, census: census), from: toInference, to: .queue(toCoverage))
+        threads.launch(InferenceStage(plan: plan, census: census), from: toInference, to: .queue(toCoverage))
         threads.launch(coverage, from: toCoverage, to: end)
         let source = SourceStage(source: plan.source, policy: .recorded, maxFrames: nil, duration: nil, stopRequested: Locked(false),
                                  progress: Locked(SegmentProgress()))

@@ -60,24 +60,63 @@ final class TemporaryDirectory: Sendable {
     }
 }
 
-/// Draws `plane` of a `width`×`height` picture stored in `pixels` (`stride` bytes a row) with
-/// `renderer`, reading `classMap` through `sampler`, and returns the bytes afterwards.
-func rendered(_ renderer: OverlayRenderer, plane: Int, pixels: [UInt8], stride: Int, width: Int, height: Int,
-              classMap: [UInt8], sampler: ClassMapSampler) -> [UInt8]
+/// A segmentation of `classMap` (`width`×`height` cells), with one-hot scores so that the class
+/// between cells is decided as the interpolated argmax; `foreground` (and a matching tint for
+/// `colors`) when given.
+func segmentation(classMap: [UInt8], width: Int, height: Int, foreground: [Float]? = nil,
+                  colors: [(r: UInt8, g: UInt8, b: UInt8)] = []) -> Segmentation
 {
+    let cells = width * height
+    let classCount = Int(classMap.max() ?? 0) + 1
+    let classes = BufferPool<UInt8>(count: cells, census: nil).obtain()
+    classes.baseAddress.update(from: classMap, count: cells)
+    let scores = BufferPool<Float>(count: classCount * cells, census: nil).obtain()
+    scores.baseAddress.update(repeating: 0, count: classCount * cells)
+    for (cell, id) in classMap.enumerated() { scores.baseAddress[Int(id) * cells + cell] = 1 }
+    var foregroundBuffer: PooledBuffer<Float>?
+    var tint: PooledBuffer<Float>?
+    if let foreground, let color = colors.first {
+        foregroundBuffer = BufferPool<Float>(count: cells, census: nil).obtain()
+        foregroundBuffer!.baseAddress.update(from: foreground, count: cells)
+        tint = BufferPool<Float>(count: 3 * cells, census: nil).obtain()
+        for cell in 0..<cells {
+            tint!.baseAddress[cell] = Float(color.r) * foreground[cell]
+            tint!.baseAddress[cells + cell] = Float(color.g) * foreground[cell]
+            tint!.baseAddress[2 * cells + cell] = Float(color.b) * foreground[cell]
+        }
+    }
+    return Segmentation(width: width, height: height, classCount: classCount, classes: classes, scores: scores,
+                        foreground: foregroundBuffer, tint: tint)
+}
+
+/// Draws `plane` of a `width`×`height` picture stored in `pixels` (`stride` bytes a row) with
+/// `renderer`, reading `segmentation` through `sampler`, and returns the bytes afterwards.
+func rendered(_ renderer: OverlayRenderer, plane: Int, pixels: [UInt8], stride: Int, width: Int, height: Int,
+              segmentation: Segmentation, sampler: BilinearSampler) -> [UInt8]
+{
+    var tables = OverlayRenderer.CellTables()
+    renderer.fill(&tables, from: segmentation)
     var result = pixels
     result.withUnsafeMutableBufferPointer { buffer in
-        classMap.withUnsafeBufferPointer { map in
-            renderer.render(plane: plane, pixels: buffer.baseAddress!, stride: stride, width: width, height: height,
-                            classMap: map.baseAddress!, sampler: sampler)
-        }
+        renderer.render(plane: plane, pixels: buffer.baseAddress!, stride: stride, width: width, height: height,
+                        segmentation: segmentation, sampler: sampler, tables: tables)
     }
     return result
 }
 
-/// The class ids a sampler reads for every stored pixel, row by row.
-func sampledClasses(_ sampler: ClassMapSampler, classMap: [UInt8], width: Int, height: Int) -> [[UInt8]] {
-    (0..<height).map { y in (0..<width).map { x in classMap[sampler.rowOffset[y] + sampler.columnOffset[x]] } }
+/// Draws with the class map `classMap` (the map `sampler` reads), hard edges.
+func rendered(_ renderer: OverlayRenderer, plane: Int, pixels: [UInt8], stride: Int, width: Int, height: Int,
+              classMap: [UInt8], sampler: BilinearSampler) -> [UInt8]
+{
+    rendered(renderer, plane: plane, pixels: pixels, stride: stride, width: width, height: height,
+             segmentation: segmentation(classMap: classMap, width: sampler.mapWidth, height: sampler.mapHeight), sampler: sampler)
+}
+
+/// The class ids a sampler reads for every stored pixel, row by row (one-hot scores: the
+/// interpolated argmax).
+func sampledClasses(_ sampler: BilinearSampler, classMap: [UInt8], width: Int, height: Int) -> [[UInt8]] {
+    let map = segmentation(classMap: classMap, width: sampler.mapWidth, height: sampler.mapHeight)
+    return (0..<height).map { y in (0..<width).map { x in map.classAt(row: sampler.rows[y], column: sampler.columns[x], sampler: sampler) } }
 }
 
 /// The repository root (…/Tests/VideoSegTests/TestSupport.swift → …).

@@ -39,10 +39,11 @@ int32_t vs_torch_model_prepare(VSTorchModel *model, int32_t batch, int32_t heigh
 /// (owned by the model).
 const char *vs_torch_model_optimization(const VSTorchModel *model);
 /// Runs forward on a float32 NCHW RGB tensor (not copied) and writes the argmax over C as
-/// uint8 class ids, N*H'*W' values. Returns 0 on success.
+/// uint8 class ids, N*H'*W' values, and, when `scores` is not NULL, the raw float32 scores,
+/// N*C*H'*W' values, from the same pass. Returns 0 on success.
 int32_t vs_torch_model_segment(VSTorchModel *model, const float *input, int32_t batch, int32_t height,
-                               int32_t width, uint8_t *classes, size_t capacity, int64_t out_shape[4],
-                               char **error);
+                               int32_t width, uint8_t *classes, size_t capacity, float *scores,
+                               size_t score_capacity, int64_t out_shape[4], char **error);
 /// Runs forward and copies the raw float32 scores, N*C*H'*W' values. Returns 0 on success.
 int32_t vs_torch_model_scores(VSTorchModel *model, const float *input, int32_t batch, int32_t height,
                               int32_t width, float *scores, size_t capacity, int64_t out_shape[4],

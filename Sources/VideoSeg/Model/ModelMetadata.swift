@@ -16,16 +16,28 @@ public struct ModelMetadata: Equatable, Sendable {
     public var fixedInputSize: Bool?
     /// Optional RGB colours per class; the PASCAL VOC colour map is used where absent.
     public var colors: [[UInt8]]?
+    /// What the model's scores are: logits (softmax gives probabilities; the default) or
+    /// probabilities already.
+    public var scores: ScoreKind?
+
+    /// What a model's output scores are.
+    public enum ScoreKind: String, Sendable, CaseIterable {
+        /// Unnormalised: probabilities are their softmax over the classes.
+        case logits
+        /// Probabilities already (they sum to 1 over the classes).
+        case probabilities
+    }
 
     /// Creates metadata with the given fields.
     public init(labels: [String]? = nil, mean: [Float]? = nil, std: [Float]? = nil, inputSize: InputSize? = nil,
-                fixedInputSize: Bool? = nil, colors: [[UInt8]]? = nil) {
+                fixedInputSize: Bool? = nil, colors: [[UInt8]]? = nil, scores: ScoreKind? = nil) {
         self.labels = labels
         self.mean = mean
         self.std = std
         self.inputSize = inputSize
         self.fixedInputSize = fixedInputSize
         self.colors = colors
+        self.scores = scores
     }
 
     /// The 21 PASCAL VOC classes that torchvision's DeepLabV3 (and the PyTorch tutorial) use.
@@ -44,7 +56,7 @@ public struct ModelMetadata: Equatable, Sendable {
         ModelMetadata(
             labels: stronger.labels ?? labels, mean: stronger.mean ?? mean, std: stronger.std ?? std,
             inputSize: stronger.inputSize ?? inputSize, fixedInputSize: stronger.fixedInputSize ?? fixedInputSize,
-            colors: stronger.colors ?? colors)
+            colors: stronger.colors ?? colors, scores: stronger.scores ?? scores)
     }
 
     /// Whether no field is set.
@@ -52,7 +64,7 @@ public struct ModelMetadata: Equatable, Sendable {
 
     /// Parses the `videoseg.json` format:
     /// `{"labels": [...], "mean": [r,g,b], "std": [r,g,b], "input_size": [W,H] | N, "fixed_input_size": bool,
-    ///   "colors": [[r,g,b], ...]}`. `source` names where the text came from, for errors.
+    ///   "colors": [[r,g,b], ...], "scores": "logits" | "probabilities"}`. `source` names where the text came from, for errors.
     public init(json: Data, source: String) throws {
         let object: Any
         do {
@@ -105,6 +117,12 @@ public struct ModelMetadata: Equatable, Sendable {
             }
             colors = rows.map { $0.map { UInt8($0.intValue) } }
         }
+        if let value = dictionary["scores"] {
+            guard let text = value as? String, let kind = ScoreKind(rawValue: text) else {
+                throw VideoSegError.modelMetadata(path: source, message: "\"scores\" must be \"logits\" or \"probabilities\"")
+            }
+            scores = kind
+        }
     }
 
     /// The `videoseg.json` text for these fields.
@@ -120,6 +138,7 @@ public struct ModelMetadata: Equatable, Sendable {
         }
         if let fixedInputSize { dictionary["fixed_input_size"] = fixedInputSize }
         if let colors { dictionary["colors"] = colors.map { $0.map { Int($0) } } }
+        if let scores { dictionary["scores"] = scores.rawValue }
         let data = (try? JSONSerialization.data(withJSONObject: dictionary, options: [.sortedKeys])) ?? Data("{}".utf8)
         return String(decoding: data, as: UTF8.self)
     }

@@ -125,17 +125,23 @@ public final class SegmentationModel: @unchecked Sendable {
     }
 
     /// Runs forward on `input` (float32 `[batch,3,H,W]`, RGB, normalised) and writes the argmax
-    /// class ids, `[batch,H',W']`, into `classes`.
-    public func segment(_ input: UnsafePointer<Float>, into classes: UnsafeMutableBufferPointer<UInt8>) throws {
+    /// class ids, `[batch,H',W']`, into `classes`, and the raw scores `[batch,C,H',W']` into
+    /// `scores` when given (one forward pass for both).
+    public func segment(_ input: UnsafePointer<Float>, into classes: UnsafeMutableBufferPointer<UInt8>,
+                        scores: UnsafeMutableBufferPointer<Float>? = nil) throws
+    {
         if vs_torch_get_num_threads() != Int32(threads) { vs_torch_set_num_threads(Int32(threads)) }
         var shape = [Int64](repeating: 0, count: 4)
         var error: UnsafeMutablePointer<CChar>?
         let status = shape.withUnsafeMutableBufferPointer { buffer in
             vs_torch_model_segment(handle, input, Int32(batch), Int32(inputHeight), Int32(inputWidth),
-                                   classes.baseAddress, classes.count, buffer.baseAddress!, &error)
+                                   classes.baseAddress, classes.count, scores?.baseAddress, scores?.count ?? 0, buffer.baseAddress!, &error)
         }
         if status != 0 { throw VideoSegError.model(path: path, message: "forward failed: \(consume(error))") }
     }
+
+    /// The number of score values one forward pass writes.
+    public var scoreCount: Int { outputShape.reduce(1, *) }
 
     /// Runs forward on `input` and returns the raw scores `[N,C,H',W']` and their shape.
     public func scores(_ input: UnsafePointer<Float>) throws -> (values: [Float], shape: [Int]) {

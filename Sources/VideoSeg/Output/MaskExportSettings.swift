@@ -10,9 +10,19 @@ public struct MaskExportSettings: Equatable, Sendable {
         case video
     }
 
+    /// What each mask pixel holds.
+    public enum Values: String, Sendable, CaseIterable {
+        /// The class id (the argmax of the interpolated scores).
+        case classes
+        /// The probability of the tinted classes (`--classes`, default every class but
+        /// background), summed and interpolated: 0–255 in gray8 PNG and FFV1, float16 in NPY.
+        case probability
+    }
+
     /// The size the masks are written at.
     public enum Size: String, Sendable, CaseIterable {
-        /// The source's displayed (upright) size, scaled on pixel centres like the overlay.
+        /// The source's displayed (upright) size, the scores interpolated bilinearly as
+        /// PyTorch's `F.interpolate` does, like the overlay.
         case source
         /// The model's input size, not rescaled at all.
         case model
@@ -22,12 +32,15 @@ public struct MaskExportSettings: Equatable, Sendable {
     public var directory: String
     public var format: Format
     public var size: Size
+    /// Class ids or foreground probability.
+    public var values: Values
     /// Replace VideoSeg's files in a folder that is not empty.
     public var overwrite: Bool
 
     /// Creates settings; PNG at source size by default.
-    public init(directory: String, format: Format = .png, size: Size = .source, overwrite: Bool = false) {
+    public init(directory: String, format: Format = .png, size: Size = .source, overwrite: Bool = false, values: Values = .classes) {
         self.directory = directory
+        self.values = values
         self.format = format
         self.size = size
         self.overwrite = overwrite

@@ -13,11 +13,11 @@ final class MaskWriter: @unchecked Sendable {
     private let timeBase: Rational
     private let width: Int
     private let height: Int
-    private let sampler: ClassMapSampler?
+    private let sampler: BilinearSampler?
     private let mapWidth: Int
     private var scaled: [UInt8]
     private let manifest: FileHandle
-    private var pngEncoder: PalettePNGEncoder?
+    private var pngEncoder: MaskPNGEncoder?
     private var maskVideo: MaskVideoWriter?
     private(set) var masksWritten = 0
     /// Live input: masks are numbered by processed frame and the manifest adds the capture
@@ -50,7 +50,7 @@ final class MaskWriter: @unchecked Sendable {
             sampler = nil
         case .source:
             (width, height) = (sourceWidth, sourceHeight)
-            sampler = ClassMapSampler(frameWidth: sourceWidth, frameHeight: sourceHeight, orientation: .upright,
+            sampler = BilinearSampler(frameWidth: sourceWidth, frameHeight: sourceHeight, orientation: .upright,
                                       mapWidth: mapWidth, mapHeight: mapHeight)
         }
         scaled = [UInt8](repeating: 0, count: width * height)
@@ -66,7 +66,8 @@ final class MaskWriter: @unchecked Sendable {
         manifest = handle
         switch settings.format {
         case .png:
-            pngEncoder = try PalettePNGEncoder(width: width, height: height, colors: colors, path: settings.directory)
+            pngEncoder = try MaskPNGEncoder(width: width, height: height, colors: settings.values == .classes ? colors : nil,
+                                               path: settings.directory)
         case .npy:
             break
         case .video:
@@ -139,28 +140,59 @@ final class MaskWriter: @unchecked Sendable {
         }
     }
 
-    /// The mask of `classMap` (the model's upright class map) at the export size.
-    func mask(from classMap: UnsafePointer<UInt8>) -> [UInt8] {
+    /// The class-id mask of `segmentation` at the export size.
+    func classMask(_ segmentation: Segmentation) -> [UInt8] {
         guard let sampler else {
-            return Array(UnsafeBufferPointer(start: classMap, count: width * height))
+            return Array(UnsafeBufferPointer(start: segmentation.classes.baseAddress, count: width * height))
         }
         scaled.withUnsafeMutableBufferPointer { output in
-            sampler.columnOffset.withUnsafeBufferPointer { columns in
+            sampler.columns.withUnsafeBufferPointer { columns in
                 for y in 0..<height {
-                    let row = classMap + sampler.rowOffset[y]
+                    let tap = sampler.rows[y]
                     let target = output.baseAddress! + y * width
-                    for x in 0..<width { target[x] = row[columns[x]] }
+                    for x in 0..<width { target[x] = segmentation.classAt(row: tap, column: columns[x], sampler: sampler) }
                 }
             }
         }
         return scaled
     }
 
+    /// The foreground probability of `segmentation` at the export size, row by row.
+    func probabilityMask(_ segmentation: Segmentation) -> [Float] {
+        guard let sampler else {
+            guard let foreground = segmentation.foreground else { return [Float](repeating: 0, count: width * height) }
+            return Array(UnsafeBufferPointer(start: foreground.baseAddress, count: width * height))
+        }
+        var values = [Float](repeating: 0, count: width * height)
+        values.withUnsafeMutableBufferPointer { output in
+            sampler.columns.withUnsafeBufferPointer { columns in
+                for y in 0..<height {
+                    let tap = sampler.rows[y]
+                    for x in 0..<width { output[y * width + x] = segmentation.foregroundAt(row: tap, column: columns[x], sampler: sampler) }
+                }
+            }
+        }
+        return values
+    }
+
     /// Writes frame `index`'s mask and its manifest line (for a live input, `index` is the capture
     /// frame number and the mask is numbered by processed frame).
-    func write(index captureIndex: Int, pts: Int64, classMap: UnsafePointer<UInt8>) throws {
+    func write(index captureIndex: Int, pts: Int64, segmentation: Segmentation) throws {
         let index = recordsCaptureFrame ? masksWritten : captureIndex
-        let pixels = mask(from: classMap)
+        var line: [String: Any] = ["frame": index, "pts": pts, "time_base": timeBase.description, "time": timeBase.seconds(pts)]
+        let pixels: [UInt8]
+        var npyData: Data?
+        switch settings.values {
+        case .classes:
+            pixels = classMask(segmentation)
+            line["classes"] = MaskWriter.classFractions(pixels)
+        case .probability:
+            let probabilities = probabilityMask(segmentation)
+            pixels = probabilities.map { UInt8(max(0, min(255, ($0 * 255).rounded()))) }
+            if settings.format == .npy { npyData = MaskWriter.npy(float16: probabilities, width: width, height: height) }
+            let mean = probabilities.reduce(0, +) / Float(max(1, probabilities.count))
+            line["foreground"] = (Double(mean) * 1e6).rounded() / 1e6
+        }
         let name: String
         switch settings.format {
         case .png:
@@ -169,22 +201,14 @@ final class MaskWriter: @unchecked Sendable {
             try MaskWriter.writeAtomically(try pngEncoder.encode(pixels), to: directory.appendingPathComponent(name))
         case .npy:
             name = String(format: "%06d.npy", index)
-            try MaskWriter.writeAtomically(MaskWriter.npy(pixels, width: width, height: height), to: directory.appendingPathComponent(name))
+            try MaskWriter.writeAtomically(npyData ?? MaskWriter.npy(pixels, width: width, height: height),
+                                           to: directory.appendingPathComponent(name))
         case .video:
             name = "masks.mkv"
             guard let maskVideo else { preconditionFailure("mask video without a writer") }
             try maskVideo.write(pixels, pts: pts)
         }
-        var counts = [Int](repeating: 0, count: 256)
-        for value in pixels { counts[Int(value)] += 1 }
-        var fractions: [String: Double] = [:]
-        for (id, count) in counts.enumerated() where count > 0 {
-            fractions[String(id)] = (Double(count) / Double(pixels.count) * 1e6).rounded() / 1e6
-        }
-        var line: [String: Any] = [
-            "frame": index, "pts": pts, "time_base": timeBase.description,
-            "time": timeBase.seconds(pts), "file": name, "classes": fractions,
-        ]
+        line["file"] = name
         if recordsCaptureFrame { line["capture_frame"] = captureIndex }
         var data = try JSONSerialization.data(withJSONObject: line, options: [.sortedKeys, .withoutEscapingSlashes])
         data.append(0x0A)
@@ -196,9 +220,34 @@ final class MaskWriter: @unchecked Sendable {
         masksWritten += 1
     }
 
+    /// The share of the mask's pixels each class present has, by class id.
+    static func classFractions(_ pixels: [UInt8]) -> [String: Double] {
+        var counts = [Int](repeating: 0, count: 256)
+        for value in pixels { counts[Int(value)] += 1 }
+        var fractions: [String: Double] = [:]
+        for (id, count) in counts.enumerated() where count > 0 {
+            fractions[String(id)] = (Double(count) / Double(pixels.count) * 1e6).rounded() / 1e6
+        }
+        return fractions
+    }
+
     /// A NumPy .npy (format 1.0) holding a uint8 H×W array.
     static func npy(_ pixels: [UInt8], width: Int, height: Int) -> Data {
-        var header = "{'descr': '|u1', 'fortran_order': False, 'shape': (\(height), \(width)), }"
+        var data = npyHeader(descriptor: "|u1", width: width, height: height)
+        data.append(contentsOf: pixels)
+        return data
+    }
+
+    /// A NumPy .npy (format 1.0) holding a little-endian float16 H×W array.
+    static func npy(float16 values: [Float], width: Int, height: Int) -> Data {
+        var data = npyHeader(descriptor: "<f2", width: width, height: height)
+        let halves = values.map { Float16($0).bitPattern.littleEndian }
+        halves.withUnsafeBytes { data.append(contentsOf: $0) }
+        return data
+    }
+
+    private static func npyHeader(descriptor: String, width: Int, height: Int) -> Data {
+        var header = "{'descr': '\(descriptor)', 'fortran_order': False, 'shape': (\(height), \(width)), }"
         // Magic (6) + version (2) + length (2) + header + newline, padded to a multiple of 64.
         let unpadded = 10 + header.utf8.count + 1
         header += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
@@ -206,7 +255,6 @@ final class MaskWriter: @unchecked Sendable {
         let length = UInt16(header.utf8.count)
         data.append(contentsOf: [UInt8(length & 0xFF), UInt8(length >> 8)])
         data.append(contentsOf: Array(header.utf8))
-        data.append(contentsOf: pixels)
         return data
     }
 

@@ -13,11 +13,22 @@ public final class JobPlan: @unchecked Sendable {
     public let style: OverlayStyle
     /// One colour per class.
     public let colors: [(r: UInt8, g: UInt8, b: UInt8)]
+    /// What each frame's segmentation carries beyond its classes.
+    let needs: SegmentationNeeds
+    /// Temporal smoothing of the probabilities (0 = off).
+    let smoothing: Double
 
     /// Resolves the model's input size for `source` (`inputSize`, else the model's own, else 400
     /// on the short side), prepares `model` at it, and resolves `classNames` against its labels.
-    public init(source: MediaSource, model: SegmentationModel, inputSize: InputSize?, optimize: Bool = true,
-                classNames: [String]? = nil, style: OverlayStyle = OverlayStyle()) throws
+    public convenience init(source: MediaSource, model: SegmentationModel, inputSize: InputSize?, optimize: Bool = true,
+                            classNames: [String]? = nil, style: OverlayStyle = OverlayStyle()) throws
+    {
+        try self.init(source: source, model: model, inputSize: inputSize, optimize: optimize, classNames: classNames, style: style,
+                      needs: SegmentationNeeds(), smoothing: 0)
+    }
+
+    init(source: MediaSource, model: SegmentationModel, inputSize: InputSize?, optimize: Bool, classNames: [String]?,
+         style: OverlayStyle, needs: SegmentationNeeds, smoothing: Double) throws
     {
         let upright = source.orientation.uprightSize(width: source.width, height: source.height)
         let size = try JobPlan.modelInputSize(model: model, requested: inputSize, uprightWidth: upright.width, uprightHeight: upright.height)
@@ -28,11 +39,16 @@ public final class JobPlan: @unchecked Sendable {
         self.model = model
         self.style = resolvedStyle
         colors = ColorMap.colors(count: model.labels.count, custom: model.metadata.colors)
+        self.needs = needs
+        self.smoothing = smoothing
     }
 
     /// Opens `configuration`'s input and loads its model (the bundled default that suits the
-    /// picture's shape when none is named). `decoderThreads` 0 lets FFmpeg choose.
-    public convenience init(configuration: SegmentConfiguration, decoderThreads: Int = 0, census: ResourceCensus? = nil) throws {
+    /// picture's shape when none is named). `decoderThreads` 0 lets FFmpeg choose; `drawsOverlay`
+    /// says whether frames will be rendered (by default, when there is an output video).
+    public convenience init(configuration: SegmentConfiguration, decoderThreads: Int = 0, drawsOverlay: Bool? = nil,
+                            census: ResourceCensus? = nil) throws
+    {
         let source = try MediaSource(path: configuration.input, formatName: configuration.inputFormat, options: configuration.inputOptions,
                                      decoderThreads: decoderThreads, live: configuration.live, census: census)
         let upright = source.orientation.uprightSize(width: source.width, height: source.height)
@@ -41,7 +57,9 @@ public final class JobPlan: @unchecked Sendable {
         let model = try SegmentationModel(path: modelPath, overrides: configuration.metadataOverrides)
         model.threads = configuration.threads
         try self.init(source: source, model: model, inputSize: configuration.inputSize, optimize: configuration.optimizeModel,
-                      classNames: configuration.classNames, style: configuration.style)
+                      classNames: configuration.classNames, style: configuration.style,
+                      needs: configuration.segmentationNeeds(video: drawsOverlay ?? (configuration.output != nil)),
+                      smoothing: configuration.smoothing)
     }
 
     /// The upright size of the source's pictures.
@@ -52,6 +70,14 @@ public final class JobPlan: @unchecked Sendable {
     /// A preprocessor from the source's frames to this model's input (one per thread).
     public func makePreprocessor() -> Preprocessor {
         Preprocessor(model: model, orientation: source.orientation)
+    }
+
+    /// The inference stage's refiner of this model's scores (one per thread).
+    func makeScoreRefiner(census: ResourceCensus?) -> ScoreRefiner {
+        let shape = model.outputShape
+        let style = self.style
+        return ScoreRefiner(width: shape[3], height: shape[2], classCount: shape[1], scoreKind: model.metadata.scores ?? .logits,
+                            tintedClasses: { style.tints($0) }, colors: colors, smoothing: smoothing, needs: needs, census: census)
     }
 
     /// The model input size: the request, else the model's metadata, else 400 on the short side.

@@ -20,10 +20,10 @@ public struct ModelInspection: Sendable {
         let ticket = FrameTicket(index: 0, pts: frame.pts, captureTime: nil)
         let input = try PreprocessStage(preprocessor: plan.makePreprocessor(), census: nil).process(frame, ticket: ticket)
         let (scores, shape) = try model.scores(input.tensor.baseAddress)
-        let classMap = try InferenceStage(model: model, census: nil).process(input, ticket: ticket).classMap
+        let classes = try InferenceStage(plan: plan, census: nil).process(input, ticket: ticket).segmentation.classes
         var counts = [Int](repeating: 0, count: shape[1])
-        for id in classMap.cells.buffer { counts[Int(id)] += 1 }
-        let cells = Double(classMap.cells.buffer.count)
+        for id in classes.buffer { counts[Int(id)] += 1 }
+        let cells = Double(classes.buffer.count)
         var fractions: [Int: Double] = [:]
         for (id, count) in counts.enumerated() where count > 0 { fractions[id] = Double(count) / cells }
         return ModelInspection(inputShape: [1, 3, model.inputHeight, model.inputWidth], outputShape: shape,

@@ -24,13 +24,13 @@ struct Outlet<Payload>: Sendable {
 
 extension Outlet where Payload == SegmentedFrame {
     /// The inference stage's two branches: the segmented frame (and the audio) to the video
-    /// branch, the class map to the mask branch. Either may be absent.
-    static func branches(video: Outlet<SegmentedFrame>?, masks: Outlet<ClassMap>?) -> Outlet {
+    /// branch, the segmentation to the mask branch. Either may be absent.
+    static func branches(video: Outlet<SegmentedFrame>?, masks: Outlet<Segmentation>?) -> Outlet {
         Outlet(send: { item in
             switch item {
             case .frame(let ticket, let segmented):
                 let sentToVideo = video?.send(.frame(ticket, segmented)) ?? true
-                let sentToMasks = masks?.send(.frame(ticket, segmented.classMap)) ?? true
+                let sentToMasks = masks?.send(.frame(ticket, segmented.segmentation)) ?? true
                 return sentToVideo && sentToMasks
             case .audio(let packet):
                 return video?.send(.audio(packet)) ?? true

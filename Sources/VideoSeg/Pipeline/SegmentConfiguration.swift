@@ -39,6 +39,12 @@ public struct SegmentConfiguration: Sendable {
     public var inputOptions: [String: String] = [:]
     /// Stop after this many seconds.
     public var duration: Double?
+    /// Temporal smoothing of the probabilities, 0 ≤ S < 1 (0 = off): how much of the previous
+    /// frame an uncertain cell keeps (see `ScoreRefiner`).
+    public var smoothing = SegmentConfiguration.defaultSmoothing
+
+    /// The CLI's default smoothing (see README, "Edges and smoothing", for the measurements).
+    public static let defaultSmoothing = 0.0
 
     /// One libtorch thread per core but one, leaving a core for decoding, rendering and
     /// encoding, which run beside inference; at least one.
@@ -60,6 +66,24 @@ public struct SegmentConfiguration: Sendable {
     func expectedFrames(estimate: Int?) -> Int? {
         guard let maxFrames else { return estimate }
         return min(estimate ?? maxFrames, maxFrames)
+    }
+
+    /// What each frame's segmentation must carry for the outputs asked for (`video`: whether an
+    /// overlay is drawn).
+    func segmentationNeeds(video: Bool) -> SegmentationNeeds {
+        var needs = SegmentationNeeds()
+        if video {
+            needs.foreground = style.edges == .soft
+            needs.tint = style.edges == .soft
+            needs.scores = style.edges == .hard
+        }
+        if let masks {
+            switch masks.values {
+            case .probability: needs.foreground = true
+            case .classes: needs.scores = needs.scores || masks.size == .source
+            }
+        }
+        return needs
     }
 
     /// A configuration with the CLI's defaults.

@@ -53,15 +53,15 @@ public final class SegmentationPipeline: Sendable {
             threads.launch(EncodeStage(sink: sink), from: toEncode, to: .end(completion))
             videoBranch = .queue(toRender)
         }
-        var maskBranch: Outlet<ClassMap>?
+        var maskBranch: Outlet<Segmentation>?
         if let writer = outputs.masks {
-            let toMasks: StageQueue<ClassMap> = threads.queue(capacity: depth)
+            let toMasks: StageQueue<Segmentation> = threads.queue(capacity: depth)
             threads.launch(MaskStage(writer: writer), from: toMasks, to: .end(completion))
             maskBranch = .queue(toMasks)
         }
         let afterInference = Outlet.branches(video: videoBranch, masks: maskBranch)
         let preprocess = PreprocessStage(preprocessor: plan.makePreprocessor(), census: census)
-        let inference = InferenceStage(model: plan.model, census: census)
+        let inference = InferenceStage(plan: plan, census: census)
         let sourceOutlet: Outlet<DecodedFrame>
         if policy.keepsOnlyLatestFrame {
             let slot: StageQueue<DecodedFrame> = threads.queue(capacity: 1)

@@ -32,12 +32,12 @@ public struct StageBenchmark: Sendable {
     /// Runs up to `maxFrames` frames of `configuration.input` through every stage in turn,
     /// writing the annotated video to `scratchOutput`.
     public static func measure(_ configuration: SegmentConfiguration, scratchOutput: String, maxFrames: Int?) throws -> StageBenchmark {
-        let plan = try JobPlan(configuration: configuration, decoderThreads: 1)
+        let plan = try JobPlan(configuration: configuration, decoderThreads: 1, drawsOverlay: true)
         var encoderSettings = configuration.encoder
         encoderSettings.threads = 1
         let sink = try VideoSink(path: scratchOutput, copying: plan.source, settings: encoderSettings, copyAudio: false, writesInPlace: false)
         let preprocess = PreprocessStage(preprocessor: plan.makePreprocessor(), census: nil)
-        let inference = InferenceStage(model: plan.model, census: nil)
+        let inference = InferenceStage(plan: plan, census: nil)
         let render = RenderStage(plan: plan, sink: sink, census: nil)
         let encode = EncodeStage(sink: sink)
         var totals = [StageName: Double]()

@@ -9,18 +9,9 @@ struct ModelInput: @unchecked Sendable {
     let tensor: PooledBuffer<Float>
 }
 
-/// A frame's class map: one class id a cell, upright, at the model's output size.
-struct ClassMap: @unchecked Sendable {
-    // @unchecked: filled by the inference stage, only read after that (render and masks may read
-    // one class map at the same time).
-    let cells: PooledBuffer<UInt8>
-    let width: Int
-    let height: Int
-}
-
-/// The inference stage's output: the decoded frame and its class map.
+/// The inference stage's output: the decoded frame and its segmentation.
 struct SegmentedFrame: @unchecked Sendable {
     // @unchecked: single-owner hand-off between stage threads.
     let frame: DecodedFrame
-    let classMap: ClassMap
+    let segmentation: Segmentation
 }

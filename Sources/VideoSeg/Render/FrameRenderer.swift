@@ -1,37 +1,40 @@
 /// The render stage's work for one video sink: the decoded frame copied into the encoder's
-/// format and size (by the sink's converter), then the class map drawn onto it. Everything that
-/// depends only on the output (the per-class colour tables at the output's depth and colour
-/// matrix, the class-map sampling tables for luma and chroma) is prepared once here. One thread
-/// uses it.
+/// format and size (by the sink's converter), then the segmentation drawn onto it. Everything
+/// that depends only on the output (the per-class colour tables at the output's depth and colour
+/// matrix, the interpolation taps for luma and chroma) is prepared once here. One thread uses it.
 final class FrameRenderer: @unchecked Sendable {
-    // @unchecked: its converter is used by one thread at a time (the render stage).
+    // @unchecked: its converter and cell tables are used by one thread at a time (the render stage).
     private let converter: FrameConverter
     private let overlay: OverlayRenderer
-    private let luma: ClassMapSampler
-    private let chroma: ClassMapSampler
+    private let luma: BilinearSampler
+    private let chroma: BilinearSampler
+    private let soft: Bool
+    private var tables = OverlayRenderer.CellTables()
 
     /// Prepares rendering into frames `sink` takes, of a source shown with `orientation`, from
-    /// upright class maps of `mapWidth`×`mapHeight`.
+    /// upright segmentations of `mapWidth`×`mapHeight` cells.
     init(sink: VideoSink, orientation: Orientation, mapWidth: Int, mapHeight: Int, style: OverlayStyle,
          colors: [(r: UInt8, g: UInt8, b: UInt8)], census: ResourceCensus?)
     {
         let layout = sink.frameLayout
         converter = sink.makeFrameConverter(census: census)
         overlay = OverlayRenderer(style: style, colors: colors, matrix: layout.matrix, bitDepth: layout.bitDepth)
-        luma = ClassMapSampler(frameWidth: layout.width, frameHeight: layout.height, orientation: orientation,
+        soft = style.edges == .soft
+        luma = BilinearSampler(frameWidth: layout.width, frameHeight: layout.height, orientation: orientation,
                                mapWidth: mapWidth, mapHeight: mapHeight)
         let shiftW = layout.log2ChromaWidth, shiftH = layout.log2ChromaHeight
         chroma = luma.subsampled(log2Width: shiftW, log2Height: shiftH, planeWidth: (layout.width + (1 << shiftW) - 1) >> shiftW,
                                  planeHeight: (layout.height + (1 << shiftH) - 1) >> shiftH)
     }
 
-    /// `decoded` in the sink's format with `classMap` drawn on it.
-    func render(_ decoded: DecodedFrame, classMap: UnsafePointer<UInt8>) throws -> RenderedFrame {
+    /// `decoded` in the sink's format with `segmentation` drawn on it.
+    func render(_ decoded: DecodedFrame, segmentation: Segmentation) throws -> RenderedFrame {
         let frame = try converter.convert(decoded)
+        if soft { overlay.fill(&tables, from: segmentation) }
         for (index, plane) in frame.planes.enumerated() {
             let sampler = index == 0 ? luma : chroma
-            overlay.render(plane: index, pixels: plane.pixels, stride: plane.stride,
-                           width: sampler.columnOffset.count, height: sampler.rowOffset.count, classMap: classMap, sampler: sampler)
+            overlay.render(plane: index, pixels: plane.pixels, stride: plane.stride, width: sampler.columns.count,
+                           height: sampler.rows.count, segmentation: segmentation, sampler: sampler, tables: tables)
         }
         return frame
     }

@@ -1,13 +1,25 @@
-/// Draws class colours onto the planes of an 8-bit planar YUV frame, in place.
+/// Draws class colours onto the planes of a planar YUV frame, in place.
 ///
-/// Every pixel gets `(value·(256−w) + colour·w + 128) >> 8`, with a per-class weight `w` and
-/// colour: `w = round(alpha·256)` for tinted classes in blend mode, 0 for the rest (the pixel is
-/// kept exactly); in mask mode tinted classes get their colour (w = 256) and the rest black.
-/// One formula, no branch per pixel.
+/// Every sample becomes `(value·(256−w) + a + 128) >> 8` for a weight `w` (0–256) and an addend
+/// `a` (the colour times its weight).
+/// - Hard edges: `w` and `a` belong to the sample's class, the argmax of the scores interpolated
+///   to the sample (`w = round(alpha·256)` for tinted classes in blend mode, 0 for the rest, so
+///   the pixel is kept exactly; in mask mode tinted classes get their colour and the rest black).
+/// - Soft edges: `w` and `a` are interpolated from per-cell values at the model's resolution:
+///   in blend mode `w = 256·alpha·P` and `a = 256·alpha·Σ p_c·colour_c` over the tinted classes
+///   (`P` their total probability), so the tint fades with the probability and never steps
+///   where the winning class flips; in mask mode `w = 256` and the colour is the same mix over
+///   black. Both are linear in the probabilities, so interpolating them equals mixing the
+///   interpolated probabilities, and nothing is computed per class at the output size.
 public struct OverlayRenderer: Sendable {
     /// Per plane (Y, U, V) and class: the weight and the pre-multiplied colour plus rounding.
     private let weights: [[Int32]]
     private let addends: [[Int32]]
+    /// Per plane: the colour value as an affine function of RGB, scaled to the plane's depth.
+    private let linear: [(red: Float, green: Float, blue: Float, offset: Float)]
+    /// Per plane: black at the plane's depth.
+    private let black: [Float]
+    private let style: OverlayStyle
 
     /// Bits per sample of the planes drawn on (8, or up to 16 for high-bit-depth output).
     public let bitDepth: Int
@@ -16,8 +28,9 @@ public struct OverlayRenderer: Sendable {
     /// planes of `bitDepth` bits (colours are scaled up from 8 bits).
     public init(style: OverlayStyle, colors: [(r: UInt8, g: UInt8, b: UInt8)], matrix: YUVMatrix, bitDepth: Int = 8) {
         self.bitDepth = bitDepth
+        self.style = style
         let alphaWeight = Int32((max(0, min(1, style.alpha)) * 256).rounded())
-        let black = matrix.black
+        let blackColor = matrix.black
         var weights = [[Int32]](repeating: [Int32](repeating: 0, count: 256), count: 3)
         var addends = [[Int32]](repeating: [Int32](repeating: 128, count: 256), count: 3)
         for id in 0..<256 {
@@ -30,13 +43,13 @@ public struct OverlayRenderer: Sendable {
                 color = matrix.yuv(r: colors[id].r, g: colors[id].g, b: colors[id].b)
             case (.blend, false):
                 weight = 0
-                color = black
+                color = blackColor
             case (.mask, true):
                 weight = 256
                 color = matrix.yuv(r: colors[id].r, g: colors[id].g, b: colors[id].b)
             case (.mask, false):
                 weight = 256
-                color = black
+                color = blackColor
             }
             let components = [color.y, color.u, color.v]
             for plane in 0..<3 {
@@ -46,41 +59,122 @@ public struct OverlayRenderer: Sendable {
         }
         self.weights = weights
         self.addends = addends
+        let depthScale = Float(1 << (bitDepth - 8))
+        linear = (0..<3).map { plane in
+            let l = matrix.linear(plane: plane)
+            return (Float(l.red) * depthScale, Float(l.green) * depthScale, Float(l.blue) * depthScale, Float(l.offset) * depthScale)
+        }
+        black = [Float(blackColor.y), Float(blackColor.u), Float(blackColor.v)].map { $0 * depthScale }
     }
 
-    /// Tints one plane (0 = Y, 1 = U, 2 = V) of `width`×`height` samples at `pixels` (`stride`
-    /// bytes a row, 8-bit samples, or 16-bit ones when `bitDepth` > 8), reading classes from
-    /// `classMap` through `sampler`.
-    public func render(plane: Int, pixels: UnsafeMutableRawPointer, stride: Int, width: Int, height: Int,
-                       classMap: UnsafePointer<UInt8>, sampler: ClassMapSampler)
+    /// Per-cell soft-edge weights and addends for one frame, at the model's resolution: the same
+    /// weight for every plane, an addend per plane.
+    public struct CellTables {
+        var weight: [Float] = []
+        var addend: [[Float]] = [[], [], []]
+    }
+
+    /// Fills `tables` for `segmentation` (which must carry its foreground and tint). Weights and
+    /// addends are rounded to whole steps, so cells far from any edge are exactly equal to their
+    /// neighbours and the drawing can skip the arithmetic there.
+    func fill(_ tables: inout CellTables, from segmentation: Segmentation) {
+        let cells = segmentation.cellCount
+        guard let foreground = segmentation.foreground?.baseAddress, let tint = segmentation.tint?.baseAddress else { return }
+        if tables.weight.count != cells {
+            tables.weight = [Float](repeating: 0, count: cells)
+            tables.addend = [[Float]](repeating: [Float](repeating: 0, count: cells), count: 3)
+        }
+        let alpha = Float(max(0, min(1, style.alpha)))
+        let red = tint, green = tint + cells, blue = tint + 2 * cells
+        for cell in 0..<cells {
+            let probability = foreground[cell]
+            let weight = style.mode == .blend ? (256 * alpha * probability).rounded() : 256
+            tables.weight[cell] = weight
+            for plane in 0..<3 {
+                let l = linear[plane]
+                let color = l.red * red[cell] + l.green * green[cell] + l.blue * blue[cell] + l.offset * probability
+                let addend: Float
+                switch style.mode {
+                case .blend: addend = weight == 0 ? 0 : 256 * alpha * color
+                case .mask: addend = 256 * (color + (1 - probability) * black[plane])
+                }
+                tables.addend[plane][cell] = addend.rounded()
+            }
+        }
+    }
+
+    /// Draws on one plane (0 = Y, 1 = U, 2 = V) of `width`×`height` samples at `pixels` (`stride`
+    /// bytes a row, 8-bit samples, or 16-bit ones when `bitDepth` > 8), reading `segmentation`
+    /// through `sampler`; soft edges use `tables` from `fill`.
+    func render(plane: Int, pixels: UnsafeMutableRawPointer, stride: Int, width: Int, height: Int,
+                segmentation: Segmentation, sampler: BilinearSampler, tables: CellTables)
     {
         if bitDepth > 8 {
             render(plane: plane, samples: UInt16.self, pixels: pixels, stride: stride, width: width, height: height,
-                   classMap: classMap, sampler: sampler)
+                   segmentation: segmentation, sampler: sampler, tables: tables)
         } else {
             render(plane: plane, samples: UInt8.self, pixels: pixels, stride: stride, width: width, height: height,
-                   classMap: classMap, sampler: sampler)
+                   segmentation: segmentation, sampler: sampler, tables: tables)
         }
     }
 
     private func render<Sample: FixedWidthInteger & UnsignedInteger>(
         plane: Int, samples: Sample.Type, pixels: UnsafeMutableRawPointer, stride: Int, width: Int, height: Int,
-        classMap: UnsafePointer<UInt8>, sampler: ClassMapSampler
+        segmentation: Segmentation, sampler: BilinearSampler, tables: CellTables
     ) {
+        let rows = UnsafeMutableRawPointer(pixels)
+        if style.edges == .soft && segmentation.foreground != nil && segmentation.tint != nil {
+            tables.weight.withUnsafeBufferPointer { weight in
+                tables.addend[plane].withUnsafeBufferPointer { addend in
+                    sampler.columns.withUnsafeBufferPointer { columns in
+                        for y in 0..<height {
+                            let row = (rows + y * stride).assumingMemoryBound(to: Sample.self)
+                            softRow(row, width: width, tap: sampler.rows[y], columns: columns, weight: weight.baseAddress!,
+                                    addend: addend.baseAddress!, sampler: sampler)
+                        }
+                    }
+                }
+            }
+            return
+        }
         weights[plane].withUnsafeBufferPointer { weight in
             addends[plane].withUnsafeBufferPointer { addend in
-                sampler.columnOffset.withUnsafeBufferPointer { columns in
+                sampler.columns.withUnsafeBufferPointer { columns in
                     for y in 0..<height {
-                        let row = (pixels + y * stride).assumingMemoryBound(to: Sample.self)
-                        let classRow = classMap + sampler.rowOffset[y]
+                        let row = (rows + y * stride).assumingMemoryBound(to: Sample.self)
+                        let rowTap = sampler.rows[y]
                         for x in 0..<width {
-                            let id = Int(classRow[columns[x]])
+                            let id = Int(segmentation.classAt(row: rowTap, column: columns[x], sampler: sampler))
                             let value = Int32(truncatingIfNeeded: row[x]) &* (256 &- weight[id]) &+ addend[id]
                             row[x] = Sample(truncatingIfNeeded: value >> 8)
                         }
                     }
                 }
             }
+        }
+    }
+
+    @inline(__always)
+    private func softRow<Sample: FixedWidthInteger & UnsignedInteger>(
+        _ row: UnsafeMutablePointer<Sample>, width: Int, tap: BilinearSampler.Tap, columns: UnsafeBufferPointer<BilinearSampler.Tap>,
+        weight: UnsafePointer<Float>, addend: UnsafePointer<Float>, sampler: BilinearSampler
+    ) {
+        let largest = Float(Sample.max)
+        for x in 0..<width {
+            let column = columns[x]
+            let a = tap.first + column.first, b = tap.first + column.second, c = tap.second + column.first, d = tap.second + column.second
+            let w = weight[a]
+            if w == weight[b] && w == weight[c] && w == weight[d] && addend[a] == addend[b] && addend[a] == addend[c] && addend[a] == addend[d] {
+                // Away from edges the four cells agree: the plain formula, or nothing at all.
+                if w == 0 { continue }
+                let value = Int32(truncatingIfNeeded: row[x]) &* (256 &- Int32(w)) &+ Int32(addend[a]) &+ 128
+                row[x] = Sample(truncatingIfNeeded: value >> 8)
+                continue
+            }
+            let w2 = sampler.interpolate(weight, row: tap, column: column)
+            let a2 = sampler.interpolate(addend, row: tap, column: column)
+            let value = (Float(row[x]) * (256 - w2) + a2) / 256
+            row[x] = Sample(min(largest, max(0, value.rounded())))
         }
     }
 }

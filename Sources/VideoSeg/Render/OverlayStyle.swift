@@ -7,16 +7,27 @@ public struct OverlayStyle: Equatable, Sendable {
         case mask
     }
 
+    /// How the edge between classes is drawn: `soft` weighs the tint by the interpolated
+    /// probability of the tinted classes (antialiased, no step where the winner flips); `hard`
+    /// gives every pixel the flat tint of its interpolated class.
+    public enum Edges: String, Sendable, CaseIterable {
+        case soft
+        case hard
+    }
+
     /// Blend or mask.
     public var mode: Mode
+    /// Soft or hard edges.
+    public var edges: Edges
     /// The weight of the class colour, 0...1 (blend mode).
     public var alpha: Double
     /// Class ids to tint; nil tints every class but background (0), which is never tinted.
     public var classes: Set<Int>?
 
     /// Creates a style; the defaults are the CLI's.
-    public init(mode: Mode = .blend, alpha: Double = 0.5, classes: Set<Int>? = nil) {
+    public init(mode: Mode = .blend, alpha: Double = 0.5, classes: Set<Int>? = nil, edges: Edges = .soft) {
         self.mode = mode
+        self.edges = edges
         self.alpha = alpha
         self.classes = classes
     }

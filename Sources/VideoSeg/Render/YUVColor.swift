@@ -32,6 +32,24 @@ public struct YUVMatrix: Equatable, Sendable {
         return (clamp(16 + 219 * luma), clamp(128 + 224 * pb), clamp(128 + 224 * pr))
     }
 
+    /// Plane `plane` (0 = Y, 1 = Cb, 2 = Cr) of an RGB colour as an affine function of its 8-bit
+    /// components, unrounded: `r·red + g·green + b·blue + offset`. Linear, so the value of a
+    /// probability-weighted mix of colours is the same mix of their values.
+    public func linear(plane: Int) -> (red: Double, green: Double, blue: Double, offset: Double) {
+        let kg = 1 - kr - kb
+        let lumaScale = fullRange ? 1.0 : 219.0 / 255, chromaScale = fullRange ? 1.0 : 224.0 / 255
+        switch plane {
+        case 0:
+            return (kr * lumaScale, kg * lumaScale, kb * lumaScale, fullRange ? 0 : 16)
+        case 1:
+            let s = chromaScale / (2 * (1 - kb))
+            return (-kr * s, -kg * s, (1 - kb) * s, 128)
+        default:
+            let s = chromaScale / (2 * (1 - kr))
+            return ((1 - kr) * s, -kg * s, -kb * s, 128)
+        }
+    }
+
     /// Black in this range.
     public var black: (y: UInt8, u: UInt8, v: UInt8) { (fullRange ? 0 : 16, 128, 128) }
 }

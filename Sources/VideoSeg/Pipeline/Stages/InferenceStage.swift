@@ -1,23 +1,21 @@
-/// Model input → class map: the forward pass and the argmax, into a pooled class map. The
-/// tensor goes back to its pool as soon as the model has read it.
+/// Model input → segmentation: the forward pass and the argmax, then what refining the edges
+/// needs (probabilities, smoothing, the foreground), all at the model's resolution. The tensor
+/// goes back to its pool as soon as the model has read it.
 final class InferenceStage: PipelineStage, @unchecked Sendable {
-    // @unchecked: the model is used by this stage's thread only.
+    // @unchecked: the model and refiner are used by this stage's thread only.
     let name = StageName.inference
     private let model: SegmentationModel
-    private let classMaps: BufferPool<UInt8>
-    private let mapWidth: Int
-    private let mapHeight: Int
+    private let refiner: ScoreRefiner
 
-    init(model: SegmentationModel, census: ResourceCensus?) {
-        self.model = model
-        classMaps = BufferPool(count: model.classMapCount, census: census)
-        mapWidth = model.outputShape[3]
-        mapHeight = model.outputShape[2]
+    init(plan: JobPlan, census: ResourceCensus?) {
+        model = plan.model
+        refiner = plan.makeScoreRefiner(census: census)
     }
 
     func process(_ input: ModelInput, ticket: FrameTicket) throws -> SegmentedFrame {
-        let cells = classMaps.obtain()
-        try model.segment(input.tensor.baseAddress, into: cells.buffer)
-        return SegmentedFrame(frame: input.frame, classMap: ClassMap(cells: cells, width: mapWidth, height: mapHeight))
+        let classes = refiner.obtainClassMap()
+        let scores = refiner.obtainScores()
+        try model.segment(input.tensor.baseAddress, into: classes.buffer, scores: scores?.buffer)
+        return SegmentedFrame(frame: input.frame, segmentation: refiner.refine(classes: classes, scores: scores))
     }
 }

@@ -1,4 +1,4 @@
-/// Class map → one mask file and its manifest line. Ends the mask branch.
+/// Segmentation → one mask file and its manifest line. Ends the mask branch.
 final class MaskStage: PipelineStage, @unchecked Sendable {
     // @unchecked: the writer is used by this stage's thread only (finished after it is joined).
     let name = StageName.masks
@@ -8,7 +8,7 @@ final class MaskStage: PipelineStage, @unchecked Sendable {
         self.writer = writer
     }
 
-    func process(_ classMap: ClassMap, ticket: FrameTicket) throws {
-        try writer.write(index: ticket.index, pts: ticket.pts, classMap: UnsafePointer(classMap.cells.baseAddress))
+    func process(_ segmentation: Segmentation, ticket: FrameTicket) throws {
+        try writer.write(index: ticket.index, pts: ticket.pts, segmentation: segmentation)
     }
 }

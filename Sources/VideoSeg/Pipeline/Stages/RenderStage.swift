@@ -13,6 +13,6 @@ final class RenderStage: PipelineStage, @unchecked Sendable {
     }
 
     func process(_ segmented: SegmentedFrame, ticket: FrameTicket) throws -> RenderedFrame {
-        try renderer.render(segmented.frame, classMap: segmented.classMap.cells.baseAddress)
+        try renderer.render(segmented.frame, segmentation: segmented.segmentation)
     }
 }

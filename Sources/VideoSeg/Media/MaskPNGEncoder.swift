@@ -1,9 +1,10 @@
 import CFFmpeg
 import Foundation
 
-/// Encodes class-index masks as 8-bit palette PNGs whose pixel value is the class id, with the
-/// class colours as the palette (opaque, or viewers show nothing). Used by one thread at a time.
-final class PalettePNGEncoder {
+/// Encodes masks as 8-bit PNGs: palette PNGs whose pixel value is the class id, with the class
+/// colours as the palette (opaque, or viewers show nothing), or plain gray PNGs (probability
+/// masks) when there are no colours. Used by one thread at a time.
+final class MaskPNGEncoder {
     private let width: Int
     private let height: Int
     /// The folder the masks go to, for error messages.
@@ -12,7 +13,7 @@ final class PalettePNGEncoder {
     private let frame: UnsafeMutablePointer<AVFrame>
     private let packet: UnsafeMutablePointer<AVPacket>
 
-    init(width: Int, height: Int, colors: [(r: UInt8, g: UInt8, b: UInt8)], path: String) throws {
+    init(width: Int, height: Int, colors: [(r: UInt8, g: UInt8, b: UInt8)]?, path: String) throws {
         guard let codec = avcodec_find_encoder(AV_CODEC_ID_PNG) else { throw VideoSegError.unknownCodec(name: "png") }
         self.width = width
         self.height = height
@@ -31,13 +32,15 @@ final class PalettePNGEncoder {
         self.packet = packet
         context.pointee.width = Int32(width)
         context.pointee.height = Int32(height)
-        context.pointee.pix_fmt = AV_PIX_FMT_PAL8
+        let pixelFormat = colors == nil ? AV_PIX_FMT_GRAY8 : AV_PIX_FMT_PAL8
+        context.pointee.pix_fmt = pixelFormat
         context.pointee.time_base = AVRational(num: 1, den: 25)
         try checkFFmpeg(avcodec_open2(context, codec, nil), path: path, operation: "opening the PNG encoder")
-        frame.pointee.format = AV_PIX_FMT_PAL8.rawValue
+        frame.pointee.format = pixelFormat.rawValue
         frame.pointee.width = Int32(width)
         frame.pointee.height = Int32(height)
         try checkFFmpeg(av_frame_get_buffer(frame, 0), path: path, operation: "allocating a mask frame")
+        guard let colors else { return }
         let palette = UnsafeMutableRawPointer(frame.pointee.data.1!).assumingMemoryBound(to: UInt32.self)
         for id in 0..<256 {
             let color = id < colors.count ? colors[id] : ColorMap.vocColor(id)
