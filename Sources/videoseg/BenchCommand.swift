@@ -23,6 +23,9 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Benchmarks/python_reference.py to compare with.", valueName: "path"))
     var pythonReference: String = BenchCommand.checkout.appendingPathComponent("Benchmarks/python_reference.py").path
 
+    @Option(name: .long, help: "Edges to draw: soft or hard (see segment --edges).")
+    var edges: OverlayStyle.Edges = .soft
+
     @Flag(name: .long, help: "Skip the Python reference.")
     var noPython = false
 
@@ -68,12 +71,13 @@ struct BenchCommand: ParsableCommand {
         configuration.metadataOverrides = try modelOptions.overrides()
         configuration.inputSize = try modelOptions.parsedInputSize()
         configuration.threads = threads
+        configuration.style.edges = edges
         var best: Measured?
         for round in 1...max(1, rounds) {
             Terminal.error("bench: round \(round): each stage alone…")
             let stages = try StageBenchmark.measure(configuration, scratchOutput: scratch.appendingPathComponent("stages.mp4").path,
                                                     maxFrames: maxFrames)
-            var common = [input, "--model", stages.modelPath, "--threads", "\(threads)", "--progress", "none"]
+            var common = [input, "--model", stages.modelPath, "--threads", "\(threads)", "--progress", "none", "--edges", edges.rawValue]
             if let inputSize = modelOptions.inputSize { common += ["--input-size", inputSize] }
             if let maxFrames { common += ["--max-frames", "\(maxFrames)"] }
             Terminal.error("bench: round \(round): full pipeline, annotated video…")
@@ -116,7 +120,7 @@ struct BenchCommand: ParsableCommand {
         let boundMs = stages.boundMilliseconds(cores: cores)
         let boundFPS = 1000 / boundMs
         var lines = [
-            "videoseg bench: \(input), \(URL(fileURLWithPath: stages.modelPath).lastPathComponent) (\(stages.modelOptimization)) at \(stages.inputSize), \(threads) libtorch thread(s), \(cores) cores, \(stages.frames) frames",
+            "videoseg bench: \(input), \(URL(fileURLWithPath: stages.modelPath).lastPathComponent) (\(stages.modelOptimization)) at \(stages.inputSize), \(threads) libtorch thread(s), \(cores) cores, \(stages.frames) frames, \(edges.rawValue) edges",
             "best of \(max(1, rounds)) round(s) each", "",
             pad("stage (alone, single-threaded codecs)", 40) + "CPU ms/frame",
         ]

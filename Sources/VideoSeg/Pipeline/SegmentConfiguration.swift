@@ -44,7 +44,7 @@ public struct SegmentConfiguration: Sendable {
     public var smoothing = SegmentConfiguration.defaultSmoothing
 
     /// The CLI's default smoothing (see README, "Edges and smoothing", for the measurements).
-    public static let defaultSmoothing = 0.0
+    public static let defaultSmoothing = 0.5
 
     /// One libtorch thread per core but one, leaving a core for decoding, rendering and
     /// encoding, which run beside inference; at least one.

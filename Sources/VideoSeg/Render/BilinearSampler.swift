@@ -29,6 +29,18 @@ public struct BilinearSampler: Equatable, Sendable {
     public let mapWidth: Int
     public let mapHeight: Int
 
+    /// The cells along the columns' axis (the map's width when stored rows follow map rows,
+    /// else its height), and for each stored column the indices of its two cells on that axis:
+    /// for drawing a row at a time from a line interpolated once per row.
+    public var lineLength: Int { rowsFollowMapRows ? mapWidth : mapHeight }
+    public var columnLineIndices: (first: [Int32], second: [Int32]) {
+        let step = rowsFollowMapRows ? 1 : mapWidth
+        return (columns.map { Int32($0.first / step) }, columns.map { Int32($0.second / step) })
+    }
+    /// Cell offset of position `index` on the columns' axis.
+    @inline(__always)
+    public func lineOffset(_ index: Int) -> Int { rowsFollowMapRows ? index : index * mapWidth }
+
     /// PyTorch's taps for `outputIndices` (fractional indices allowed) of an axis scaled from
     /// `input` cells to `output` samples, with cell offsets multiplied by `stride`.
     public static func taps(input: Int, output: Int, indices: [Int], stride: Int) -> [Tap] {

@@ -88,7 +88,7 @@ public struct OverlayRenderer: Sendable {
         let red = tint, green = tint + cells, blue = tint + 2 * cells
         for cell in 0..<cells {
             let probability = foreground[cell]
-            let weight = style.mode == .blend ? (256 * alpha * probability).rounded() : 256
+            let weight = style.mode == .blend ? roundedUp(256 * alpha * probability) : 256
             tables.weight[cell] = weight
             for plane in 0..<3 {
                 let l = linear[plane]
@@ -98,10 +98,14 @@ public struct OverlayRenderer: Sendable {
                 case .blend: addend = weight == 0 ? 0 : 256 * alpha * color
                 case .mask: addend = 256 * (color + (1 - probability) * black[plane])
                 }
-                tables.addend[plane][cell] = addend.rounded()
+                tables.addend[plane][cell] = roundedUp(addend)
             }
         }
     }
+
+    /// `value` (never negative here) rounded half up, without a call into libm.
+    @inline(__always)
+    private func roundedUp(_ value: Float) -> Float { Float(Int32(value + 0.5)) }
 
     /// Draws on one plane (0 = Y, 1 = U, 2 = V) of `width`×`height` samples at `pixels` (`stride`
     /// bytes a row, 8-bit samples, or 16-bit ones when `bitDepth` > 8), reading `segmentation`
@@ -124,29 +128,41 @@ public struct OverlayRenderer: Sendable {
     ) {
         let rows = UnsafeMutableRawPointer(pixels)
         if style.edges == .soft && segmentation.foreground != nil && segmentation.tint != nil {
-            tables.weight.withUnsafeBufferPointer { weight in
-                tables.addend[plane].withUnsafeBufferPointer { addend in
-                    sampler.columns.withUnsafeBufferPointer { columns in
-                        for y in 0..<height {
-                            let row = (rows + y * stride).assumingMemoryBound(to: Sample.self)
-                            softRow(row, width: width, tap: sampler.rows[y], columns: columns, weight: weight.baseAddress!,
-                                    addend: addend.baseAddress!, sampler: sampler)
-                        }
-                    }
-                }
-            }
+            renderSoft(plane: plane, samples: Sample.self, rows: rows, stride: stride, width: width, height: height,
+                       sampler: sampler, tables: tables)
             return
         }
+        // Hard edges, a row at a time: along the line between the row's two map rows, the class
+        // where both agree (or `mixed`); a sample between two agreeing, equal entries takes that
+        // class at once, the rest interpolate the scores.
+        let length = sampler.lineLength, mixed = UInt16.max
+        var lineClass = [UInt16](repeating: mixed, count: length)
+        let firstIndex = sampler.columnLineIndices.first
+        let cells = segmentation.classes.baseAddress
         weights[plane].withUnsafeBufferPointer { weight in
             addends[plane].withUnsafeBufferPointer { addend in
                 sampler.columns.withUnsafeBufferPointer { columns in
-                    for y in 0..<height {
-                        let row = (rows + y * stride).assumingMemoryBound(to: Sample.self)
-                        let rowTap = sampler.rows[y]
-                        for x in 0..<width {
-                            let id = Int(segmentation.classAt(row: rowTap, column: columns[x], sampler: sampler))
-                            let value = Int32(truncatingIfNeeded: row[x]) &* (256 &- weight[id]) &+ addend[id]
-                            row[x] = Sample(truncatingIfNeeded: value >> 8)
+                    firstIndex.withUnsafeBufferPointer { first in
+                        lineClass.withUnsafeMutableBufferPointer { line in
+                            for y in 0..<height {
+                                let rowTap = sampler.rows[y]
+                                for j in 0..<length {
+                                    let offset = sampler.lineOffset(j)
+                                    let a = cells[rowTap.first + offset]
+                                    line[j] = a == cells[rowTap.second + offset] ? UInt16(a) : mixed
+                                }
+                                let row = (rows + y * stride).assumingMemoryBound(to: Sample.self)
+                                for x in 0..<width {
+                                    let j0 = Int(first[x])
+                                    let c0 = line[j0], c1 = line[min(j0 + 1, length - 1)]
+                                    let id = c0 == c1 && c0 != mixed
+                                        ? Int(c0) : Int(segmentation.classAt(row: rowTap, column: columns[x], sampler: sampler))
+                                    // Untinted in blend mode: the sample stays exactly as it is.
+                                    if weight[id] == 0 { continue }
+                                    let value = Int32(truncatingIfNeeded: row[x]) &* (256 &- weight[id]) &+ addend[id]
+                                    row[x] = Sample(truncatingIfNeeded: value >> 8)
+                                }
+                            }
                         }
                     }
                 }
@@ -154,27 +170,83 @@ public struct OverlayRenderer: Sendable {
         }
     }
 
-    @inline(__always)
-    private func softRow<Sample: FixedWidthInteger & UnsignedInteger>(
-        _ row: UnsafeMutablePointer<Sample>, width: Int, tap: BilinearSampler.Tap, columns: UnsafeBufferPointer<BilinearSampler.Tap>,
-        weight: UnsafePointer<Float>, addend: UnsafePointer<Float>, sampler: BilinearSampler
+    /// Soft edges, a row at a time: the weights and addends are interpolated down the map once
+    /// per row (one value per cell across), and each pair of neighbouring cells on that line is
+    /// classed once: no tint (the samples between them are left as they are), one whole-number
+    /// tint (the integer formula), or a ramp (interpolated across per sample). Samples look up
+    /// their pair's class, so away from edges a sample costs a load and a branch.
+    private func renderSoft<Sample: FixedWidthInteger & UnsignedInteger>(
+        plane: Int, samples: Sample.Type, rows: UnsafeMutableRawPointer, stride: Int, width: Int, height: Int,
+        sampler: BilinearSampler, tables: CellTables
     ) {
+        let length = sampler.lineLength
+        var lineWeight = [Float](repeating: 0, count: length), lineAddend = [Float](repeating: 0, count: length)
+        var pairKind = [UInt8](repeating: 0, count: length)
+        let firstIndex = sampler.columnLineIndices.first
         let largest = Float(Sample.max)
-        for x in 0..<width {
-            let column = columns[x]
-            let a = tap.first + column.first, b = tap.first + column.second, c = tap.second + column.first, d = tap.second + column.second
-            let w = weight[a]
-            if w == weight[b] && w == weight[c] && w == weight[d] && addend[a] == addend[b] && addend[a] == addend[c] && addend[a] == addend[d] {
-                // Away from edges the four cells agree: the plain formula, or nothing at all.
-                if w == 0 { continue }
-                let value = Int32(truncatingIfNeeded: row[x]) &* (256 &- Int32(w)) &+ Int32(addend[a]) &+ 128
-                row[x] = Sample(truncatingIfNeeded: value >> 8)
-                continue
+        let untouched: UInt8 = 0, flat: UInt8 = 1, ramp: UInt8 = 2
+        tables.weight.withUnsafeBufferPointer { weight in
+            tables.addend[plane].withUnsafeBufferPointer { addend in
+                lineWeight.withUnsafeMutableBufferPointer { lineW in
+                    lineAddend.withUnsafeMutableBufferPointer { lineA in
+                        pairKind.withUnsafeMutableBufferPointer { kind in
+                            firstIndex.withUnsafeBufferPointer { first in
+                                sampler.columns.withUnsafeBufferPointer { columns in
+                                    // Which lines of the map (along the rows' axis) carry any tint at all.
+                                    let rowStep = sampler.rowsFollowMapRows ? sampler.mapWidth : 1
+                                    let lines = sampler.rowsFollowMapRows ? sampler.mapHeight : sampler.mapWidth
+                                    let tintedLines = (0..<lines).map { line in
+                                        (0..<length).contains { weight[line * rowStep + sampler.lineOffset($0)] != 0 }
+                                    }
+                                    for y in 0..<height {
+                                        let tap = sampler.rows[y]
+                                        guard tintedLines[tap.first / rowStep] || tintedLines[tap.second / rowStep] else { continue }
+                                        let t = tap.weight
+                                        var anyTint = false
+                                        for j in 0..<length {
+                                            let offset = sampler.lineOffset(j)
+                                            let w0 = weight[tap.first + offset], w1 = weight[tap.second + offset]
+                                            let a0 = addend[tap.first + offset], a1 = addend[tap.second + offset]
+                                            lineW[j] = w0 + (w1 - w0) * t
+                                            lineA[j] = a0 + (a1 - a0) * t
+                                            anyTint = anyTint || w0 != 0 || w1 != 0
+                                        }
+                                        guard anyTint else { continue }
+                                        for j in 0..<length {
+                                            let next = min(j + 1, length - 1)
+                                            let w = lineW[j], a = lineA[j]
+                                            if w == lineW[next] && a == lineA[next] && Float(Int32(w)) == w && Float(Int32(a)) == a {
+                                                kind[j] = w == 0 ? untouched : flat
+                                            } else {
+                                                kind[j] = ramp
+                                            }
+                                        }
+                                        let row = (rows + y * stride).assumingMemoryBound(to: Sample.self)
+                                        for x in 0..<width {
+                                            let j0 = Int(first[x])
+                                            switch kind[j0] {
+                                            case untouched:
+                                                continue
+                                            case flat:
+                                                let value = Int32(truncatingIfNeeded: row[x]) &* (256 &- Int32(lineW[j0])) &+ Int32(lineA[j0]) &+ 128
+                                                row[x] = Sample(truncatingIfNeeded: value >> 8)
+                                            default:
+                                                let j1 = min(j0 + 1, length - 1)
+                                                let s = columns[x].weight
+                                                let w = lineW[j0] + (lineW[j1] - lineW[j0]) * s
+                                                let a = lineA[j0] + (lineA[j1] - lineA[j0]) * s
+                                                // Non-negative, so adding a half and truncating rounds.
+                                                let value = (Float(row[x]) * (256 - w) + a) * (1 / 256) + 0.5
+                                                row[x] = Sample(truncatingIfNeeded: Int32(min(largest, max(0, value))))
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
             }
-            let w2 = sampler.interpolate(weight, row: tap, column: column)
-            let a2 = sampler.interpolate(addend, row: tap, column: column)
-            let value = (Float(row[x]) * (256 - w2) + a2) / 256
-            row[x] = Sample(min(largest, max(0, value.rounded())))
         }
     }
 }
