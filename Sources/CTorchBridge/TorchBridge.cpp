@@ -197,11 +197,20 @@ const char *vs_torch_model_metadata(const VSTorchModel *model) {
 /// Process CPU seconds of one forward pass of `module` (the fastest of three, after an untimed
 /// pass that warms it up). CPU rather than wall time: on a machine whose other cores decode and
 /// encode, a graph that keeps extra threads busy costs the pipeline more than its wall time says.
-double forwardCPUSeconds(torch::jit::Module &module, const at::Tensor &input) {
+/// Thrown between libtorch calls when the host asked to stop; reported as status 2.
+struct Stopped {};
+
+/// Asks the host's stop check, if it gave one.
+void checkStop(VSTorchStopCheck stop, void *context) {
+    if (stop && stop(context)) throw Stopped{};
+}
+
+double forwardCPUSeconds(torch::jit::Module &module, const at::Tensor &input, VSTorchStopCheck stop, void *context) {
     std::vector<c10::IValue> inputs{input};
     module.forward(inputs);
     double best = 1e30;
     for (int run = 0; run < 3; run++) {
+        checkStop(stop, context);
         timespec start{}, end{};
         clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &start);
         module.forward(inputs);
@@ -212,40 +221,58 @@ double forwardCPUSeconds(torch::jit::Module &module, const at::Tensor &input) {
     return best;
 }
 
-int32_t vs_torch_model_prepare(VSTorchModel *model, int32_t batch, int32_t height, int32_t width, int32_t optimize,
-                               int64_t out_shape[4], char **error) {
-    return guarded(error, [&] {
-        c10::InferenceMode guard;
-        model->module.eval();
-        model->optimization = "as loaded";
-        std::vector<float> zeros(static_cast<size_t>(batch) * 3 * height * width, 0.0f);
-        if (optimize) {
-            // Freezing inlines weights and attributes; it does not apply to every module (for
-            // example one that mutates its attributes), so the plain module remains the fallback.
+/// eval, freeze, optimise where it pays, warm up; the stop check is asked between the steps,
+/// each of which can take seconds for a large model.
+static void prepareModel(VSTorchModel *model, int32_t batch, int32_t height, int32_t width, int32_t optimize, VSTorchStopCheck stop,
+             void *context, int64_t out_shape[4]) {
+    c10::InferenceMode guard;
+    model->module.eval();
+    model->optimization = "as loaded";
+    std::vector<float> zeros(static_cast<size_t>(batch) * 3 * height * width, 0.0f);
+    if (optimize) {
+        // Freezing inlines weights and attributes; it does not apply to every module (for
+        // example one that mutates its attributes), so the plain module remains the fallback.
+        try {
+            checkStop(stop, context);
+            auto frozen = torch::jit::freeze(model->module);
+            model->module = frozen;
+            model->optimization = "frozen";
+            // optimize_for_inference (MKLDNN layouts, fused ops) makes large convolutions
+            // faster but small, depthwise-heavy models slower (layout conversions around every
+            // op, extra threads): time both at the real input size and keep the cheaper.
+            auto input = torch::from_blob(zeros.data(), {batch, 3, height, width}, torch::kFloat32);
             try {
-                auto frozen = torch::jit::freeze(model->module);
-                model->module = frozen;
-                model->optimization = "frozen";
-                // optimize_for_inference (MKLDNN layouts, fused ops) makes large convolutions
-                // faster but small, depthwise-heavy models slower (layout conversions around every
-                // op, extra threads): time both at the real input size and keep the cheaper.
-                auto input = torch::from_blob(zeros.data(), {batch, 3, height, width}, torch::kFloat32);
-                try {
-                    auto optimized = torch::jit::freeze(model->module.clone());
-                    torch::jit::optimize_for_inference(optimized);
-                    double optimizedSeconds = forwardCPUSeconds(optimized, input);
-                    double frozenSeconds = forwardCPUSeconds(frozen, input);
-                    if (optimizedSeconds < frozenSeconds) {
-                        model->module = optimized;
-                        model->optimization = "frozen + optimized for inference";
-                    }
-                } catch (const std::exception &) {
+                checkStop(stop, context);
+                auto optimized = torch::jit::freeze(model->module.clone());
+                torch::jit::optimize_for_inference(optimized);
+                checkStop(stop, context);
+                double optimizedSeconds = forwardCPUSeconds(optimized, input, stop, context);
+                checkStop(stop, context);
+                double frozenSeconds = forwardCPUSeconds(frozen, input, stop, context);
+                if (optimizedSeconds < frozenSeconds) {
+                    model->module = optimized;
+                    model->optimization = "frozen + optimized for inference";
                 }
             } catch (const std::exception &) {
             }
+        } catch (const std::exception &) {
         }
-        forward(model, zeros.data(), batch, height, width, out_shape);
+    }
+    checkStop(stop, context);
+    forward(model, zeros.data(), batch, height, width, out_shape);
+}
+
+int32_t vs_torch_model_prepare(VSTorchModel *model, int32_t batch, int32_t height, int32_t width, int32_t optimize,
+                               VSTorchStopCheck stop, void *stop_context, int64_t out_shape[4], char **error) {
+    bool stopped = false;
+    int32_t status = guarded(error, [&] {
+        try {
+            prepareModel(model, batch, height, width, optimize, stop, stop_context, out_shape);
+        } catch (const Stopped &) {
+            stopped = true;
+        }
     });
+    return stopped ? 2 : status;
 }
 
 const char *vs_torch_model_optimization(const VSTorchModel *model) { return model->optimization.c_str(); }

@@ -27,6 +27,8 @@ public enum VideoSegError: Error, Equatable, CustomStringConvertible, Sendable {
     case codecNotSupportedByContainer(codec: String, container: String, path: String)
     /// A command-line or configuration value is invalid.
     case invalidOption(String)
+    /// A stop was asked for before the first frame was decoded: nothing was written.
+    case stopped
 
     public var description: String {
         switch self {
@@ -56,6 +58,8 @@ public enum VideoSegError: Error, Equatable, CustomStringConvertible, Sendable {
             return "\(path): the \(container) container cannot hold \(codec) video"
         case .invalidOption(let message):
             return message
+        case .stopped:
+            return "stopped before the first frame; nothing was written"
         }
     }
 }

@@ -11,6 +11,10 @@ enum ExitStatus {
     /// Prints `error` as one line on stderr and returns the exit code to end with.
     static func report(_ error: Error) -> ExitCode {
         if let exit = error as? ExitCode { return exit }
+        if case VideoSegError.stopped = error {
+            Terminal.error(VideoSegError.stopped.description)
+            return ExitCode(interrupted)
+        }
         let message: String
         if let error = error as? VideoSegError {
             message = error.description

@@ -1,25 +1,45 @@
-import Dispatch
 import Foundation
+import VideoSeg
 
-/// Turns SIGINT and SIGTERM into a stop request. The handler runs on its own queue, since the
-/// main thread is blocked while the pipeline runs, and only asks for a stop.
+/// Turns SIGINT and SIGTERM into a stop request: the first asks the job to stop (it ends soon,
+/// with what it had done or nothing), the second ends the process at once.
+///
+/// The signals are blocked in every thread from the start of `main` and taken by one thread
+/// waiting in sigwait(2). A handler that runs on whatever thread the kernel picks could
+/// interrupt that thread inside malloc or libtorch and corrupt the heap (a stop during model
+/// preparation crashed that way); a thread that only waits for signals interrupts nobody.
 final class StopSignals: @unchecked Sendable {
-    // @unchecked: the sources are created once and only cancelled in deinit.
-    private let queue = DispatchQueue(label: "videoseg.signals")
-    private var sources: [DispatchSourceSignal] = []
-    /// The signal received, if any.
-    private let received = NSLock()
-    private var signalNumber: Int32?
+    // @unchecked: the only state, the first signal received, is behind a lock.
+    private static let handled: [Int32] = [SIGINT, SIGTERM]
+    private let received = Locked<Int32?>(nil)
 
+    /// Blocks SIGINT and SIGTERM in the calling thread and every thread it starts later. Call
+    /// first thing in `main`, before any other thread exists.
+    static func blockInAllThreads() {
+        var set = signalSet()
+        pthread_sigmask(SIG_BLOCK, &set, nil)
+    }
+
+    private static func signalSet() -> sigset_t {
+        var set = sigset_t()
+        sigemptyset(&set)
+        for number in handled { sigaddset(&set, number) }
+        return set
+    }
+
+    /// Starts the thread that waits for the signals; `onStop` runs on it, once. Signals that
+    /// came before (they stay pending while blocked) are taken at once. The thread lives as long
+    /// as the process.
     init(onStop: @escaping @Sendable () -> Void) {
-        for number in [SIGINT, SIGTERM] {
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
-            source.setEventHandler { [weak self] in
-                self?.received.lock()
-                let first = self?.signalNumber == nil
-                if first { self?.signalNumber = number }
-                self?.received.unlock()
+        let thread = Thread { [received] in
+            var set = StopSignals.signalSet()
+            while true {
+                var number: Int32 = 0
+                guard sigwait(&set, &number) == 0 else { continue }
+                let first = received.withLock { value -> Bool in
+                    defer { if value == nil { value = number } }
+                    return value == nil
+                }
                 if first {
                     Terminal.raw("\n")
                     Terminal.error("stopping: finishing the frames already decoded (press Ctrl-C again to abort)")
@@ -30,12 +50,17 @@ final class StopSignals: @unchecked Sendable {
                     exit(number == SIGINT ? 130 : 143)
                 }
             }
-            source.resume()
-            sources.append(source)
         }
+        thread.name = "videoseg.signals"
+        thread.start()
     }
+}
 
-    deinit {
-        for source in sources { source.cancel() }
+extension VideoSegCommand {
+    /// The entry point: signals are blocked before anything else runs (see `StopSignals`), then
+    /// the command line is parsed and run as ArgumentParser does.
+    static func main() {
+        StopSignals.blockInAllThreads()
+        main(nil)
     }
 }

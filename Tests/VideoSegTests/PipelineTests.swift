@@ -189,7 +189,7 @@ import Testing
         threads.launch(PreprocessStage(preprocessor: plan.makePreprocessor(), census: census), from: toPreprocess, to: .queue(toInference))
         threads.launch(InferenceStage(plan: plan, census: census), from: toInference, to: .queue(toCoverage))
         threads.launch(coverage, from: toCoverage, to: end)
-        let source = SourceStage(source: plan.source, policy: .recorded, maxFrames: nil, duration: nil, stopRequested: Locked(false),
+        let source = SourceStage(source: plan.source, policy: .recorded, maxFrames: nil, duration: nil, stop: StopFlag(),
                                  progress: Locked(SegmentProgress()))
         threads.launch(.source, closing: { toPreprocess.close() }) {
             try source.run(into: .queue(toPreprocess)) { _ in }

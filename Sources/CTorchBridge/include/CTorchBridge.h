@@ -29,12 +29,17 @@ void vs_torch_set_warning_callback(VSTorchWarningCallback callback);
 VSTorchModel *vs_torch_model_load(const char *path, char **error);
 /// The embedded "videoseg.json" text (owned by the model), or NULL when the file has none.
 const char *vs_torch_model_metadata(const VSTorchModel *model);
+/// Asked between long libtorch steps: non-zero stops the call (it then returns 2).
+typedef int32_t (*VSTorchStopCheck)(void *context);
+
 /// eval(), freeze and optimise for inference (each falling back cleanly when it does not apply;
 /// the optimised graph is kept only when it runs faster at this size), then one warm-up forward
-/// at [batch,3,height,width]. Writes the output's [N,C,H,W] shape.
-/// Returns 0 on success.
+/// at [batch,3,height,width]. Writes the output's [N,C,H,W] shape. `stop` (may be NULL) is asked
+/// between the steps, each of which can take seconds for a large model.
+/// Returns 0 on success, 2 when `stop` asked to stop, -1 on error.
 int32_t vs_torch_model_prepare(VSTorchModel *model, int32_t batch, int32_t height, int32_t width,
-                               int32_t optimize, int64_t out_shape[4], char **error);
+                               int32_t optimize, VSTorchStopCheck stop, void *stop_context,
+                               int64_t out_shape[4], char **error);
 /// What prepare did to the graph: "as loaded", "frozen" or "frozen + optimized for inference"
 /// (owned by the model).
 const char *vs_torch_model_optimization(const VSTorchModel *model);

@@ -53,22 +53,27 @@ public final class MediaSource: @unchecked Sendable {
     public let isLive: Bool
     /// Counts the frames and packets handed out, for leak checks.
     private let census: ResourceCensus?
+    /// Polled by FFmpeg while it waits for input (its interrupt callback holds a pointer to it).
+    private let stop: StopFlag?
 
     /// Opens `path`; `formatName` forces a demuxer (e.g. "lavfi", "v4l2") and `options` are its
     /// options (e.g. "video_size"); `decoderThreads` 0 lets FFmpeg choose (the benchmark uses 1 to
     /// measure the decoder's CPU work alone). A `live` input is opened non-blocking, so a stop
     /// request is never stuck in a blocking read, and `next()` answers `.idle` when nothing is ready.
+    /// A raised `stop` ends an open that waits for its input (a network stream, a FIFO with no
+    /// writer yet) with `VideoSegError.stopped`, and a blocking read with the end of the input.
     public init(path: String, formatName: String? = nil, options: [String: String] = [:], decoderThreads: Int = 0, live: Bool = false,
-                census: ResourceCensus? = nil) throws
+                census: ResourceCensus? = nil, stop: StopFlag? = nil) throws
     {
         self.path = path
         self.isLive = live
         self.census = census
+        self.stop = stop
         LibraryLog.routeLibraries()
         if formatName == nil && !path.contains(":") && !FileManager.default.fileExists(atPath: path) {
             throw VideoSegError.inputNotFound(path: path)
         }
-        let context = try MediaSource.openInput(path, formatName: formatName, options: options, live: live)
+        let context = try MediaSource.openInput(path, formatName: formatName, options: options, live: live, stop: stop)
         var cleanup: UnsafeMutablePointer<AVFormatContext>? = context
         var decoderContext: UnsafeMutablePointer<AVCodecContext>?
         var ownedPacket: UnsafeMutablePointer<AVPacket>?
@@ -85,6 +90,7 @@ public final class MediaSource: @unchecked Sendable {
             throw VideoSegError.notAVideo(path: path, reason: "text, not a video")
         }
         let infoStatus = avformat_find_stream_info(context, nil)
+        try stop?.throwIfRaised()
         if infoStatus < 0 {
             throw VideoSegError.notAVideo(path: path, reason: ffmpegErrorString(infoStatus))
         }
@@ -122,13 +128,64 @@ public final class MediaSource: @unchecked Sendable {
     }
 
     /// Opens the input (its demuxer forced by `formatName`, with `options`); errors say whether
-    /// it is a missing device, an unreadable file or not a video.
-    private static func openInput(_ path: String, formatName: String?, options: [String: String], live: Bool) throws
+    /// it is a missing device, an unreadable file or not a video. A FIFO is opened on a thread of
+    /// its own: open(2) waits in the kernel for a writer, where FFmpeg's interrupt callback is
+    /// never asked, and a stop must not wait for it.
+    private static func openInput(_ path: String, formatName: String?, options: [String: String], live: Bool, stop: StopFlag?) throws
+        -> UnsafeMutablePointer<AVFormatContext>
+    {
+        guard let stop, formatName == nil, isFIFO(path) else {
+            return try openInputNow(path, formatName: formatName, options: options, live: live, stop: stop)
+        }
+        final class Outcome: @unchecked Sendable {
+            // @unchecked: written by the opening thread before it signals `done`, read after.
+            var context: UnsafeMutablePointer<AVFormatContext>?
+            var error: Error?
+            let done = DispatchSemaphore(value: 0)
+            let abandoned = Locked(false)
+        }
+        let outcome = Outcome()
+        Thread {
+            do {
+                let context = try openInputNow(path, formatName: formatName, options: options, live: live, stop: stop)
+                if outcome.abandoned.current {
+                    var owned: UnsafeMutablePointer<AVFormatContext>? = context
+                    avformat_close_input(&owned)
+                } else {
+                    outcome.context = context
+                }
+            } catch {
+                outcome.error = error
+            }
+            outcome.done.signal()
+        }.start()
+        while outcome.done.wait(timeout: .now() + 0.05) == .timedOut {
+            if stop.isRaised {
+                // The thread stays in open(2) until a writer comes (or the process ends); what it
+                // opens then, it closes.
+                outcome.abandoned.withLock { $0 = true }
+                throw VideoSegError.stopped
+            }
+        }
+        if let error = outcome.error { throw error }
+        guard let context = outcome.context else { throw VideoSegError.stopped }
+        return context
+    }
+
+    private static func isFIFO(_ path: String) -> Bool {
+        var status = stat()
+        return stat(path, &status) == 0 && (status.st_mode & S_IFMT) == S_IFIFO
+    }
+
+    private static func openInputNow(_ path: String, formatName: String?, options: [String: String], live: Bool, stop: StopFlag?) throws
         -> UnsafeMutablePointer<AVFormatContext>
     {
         avdevice_register_all()
         var context: UnsafeMutablePointer<AVFormatContext>? = avformat_alloc_context()
         if live { context?.pointee.flags |= AVFMT_FLAG_NONBLOCK }
+        if let stop, let allocated = context {
+            allocated.pointee.interrupt_callback = AVIOInterruptCB(callback: StopFlag.check, opaque: stop.cContext)
+        }
         let inputFormat = formatName.flatMap { av_find_input_format($0) }
         if let formatName, inputFormat == nil {
             avformat_free_context(context)
@@ -139,6 +196,7 @@ public final class MediaSource: @unchecked Sendable {
         let openStatus = avformat_open_input(&context, path, inputFormat, &dictionary)
         av_dict_free(&dictionary)
         guard openStatus >= 0, let context else {
+            if openStatus == vs_averror_exit(), stop?.isRaised == true { throw VideoSegError.stopped }
             if formatName == "v4l2" || formatName == "video4linux2" {
                 let reason = openStatus == vs_averror(EINVAL) ? "not a video capture device, or it cannot capture in the requested format"
                     : ffmpegErrorString(openStatus)
@@ -249,7 +307,8 @@ public final class MediaSource: @unchecked Sendable {
             let status = av_read_frame(formatContext, packet)
             if status == vs_averror_eagain() { return .idle }
             if status < 0 {
-                if status != vs_averror_eof() {
+                // A stop interrupts a blocking read with AVERROR_EXIT: the end the user asked for.
+                if status != vs_averror_eof() && !(status == vs_averror_exit() && stop?.isRaised == true) {
                     warn("reading stopped early: \(ffmpegErrorString(status)) (input truncated?)")
                 }
                 draining = true

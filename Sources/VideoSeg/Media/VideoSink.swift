@@ -48,6 +48,8 @@ final class VideoSink: @unchecked Sendable {
     private let packet: UnsafeMutablePointer<AVPacket>
     private var finished = false
     private let isLive: Bool
+    /// Held on the temporary file while this sink writes it (see `RunLock`).
+    private var lock: RunLock?
 
     /// The container's usual encoder for each extension.
     static let defaultEncoders: [String: String] = [
@@ -87,6 +89,18 @@ final class VideoSink: @unchecked Sendable {
         formatContext = context
         packet = av_packet_alloc()!
         audioInputTimeBase = audio?.pointee.time_base ?? AVRational(num: 1, den: 1)
+        if !live && FileManager.default.fileExists(atPath: url.deletingLastPathComponent().path) {
+            do {
+                let held = try RunLock(path: temporaryPath, output: path)
+                if held.foundStale { warnings.append("replaced \(temporaryPath), left by a run that was killed") }
+                lock = held
+            } catch {
+                // Another run's file: release only what is ours, remove nothing.
+                avformat_free_context(context)
+                formatContext = nil
+                throw error
+            }
+        }
         var ownsResources = true
         defer { if ownsResources { releaseAll(removeFile: true) } }
 
@@ -371,6 +385,7 @@ final class VideoSink: @unchecked Sendable {
             if temporaryPath != path && rename(temporaryPath, path) != 0 {
                 throw VideoSegError.writeFailed(path: path, reason: String(cString: strerror(errno)))
             }
+            lock?.release()
             finished = true
             releaseAll(removeFile: false)
         } catch {
@@ -394,6 +409,11 @@ final class VideoSink: @unchecked Sendable {
             // A live recording is written in place as fragments: what reached the disk plays, so
             // it is kept; anything else unfinished is removed.
             if removeFile && !(isLive && framesWritten > 0) { unlink(temporaryPath) }
+        }
+        if removeFile && !isLive {
+            // The lock's file is the temporary file: gone with it (or never written to at all).
+            if formatContext == nil && lock != nil { unlink(temporaryPath) }
+            lock?.release()
         }
     }
 

@@ -99,14 +99,18 @@ public final class SegmentationModel: @unchecked Sendable {
 
     /// eval, freeze, optimise for inference, and one warm-up forward at `width`×`height`; then
     /// checks the output against the contract and the labels.
-    public func prepare(width: Int, height: Int, batch: Int = 1, optimize: Bool = true) throws {
+    /// `stop`, when given, is asked between the steps (each can take seconds for a large model);
+    /// once raised, preparing ends with `VideoSegError.stopped`.
+    public func prepare(width: Int, height: Int, batch: Int = 1, optimize: Bool = true, stop: StopFlag? = nil) throws {
         vs_torch_set_num_threads(Int32(threads))
         var shape = [Int64](repeating: 0, count: 4)
         var error: UnsafeMutablePointer<CChar>?
         let status = shape.withUnsafeMutableBufferPointer { buffer in
             vs_torch_model_prepare(handle, Int32(batch), Int32(height), Int32(width), optimize ? 1 : 0,
-                                   buffer.baseAddress!, &error)
+                                   stop == nil ? nil : StopFlag.check, stop?.cContext, buffer.baseAddress!, &error)
         }
+        withExtendedLifetime(stop) {}
+        if status == 2 { throw VideoSegError.stopped }
         if status != 0 {
             throw VideoSegError.model(path: path, message: "model does not run on a [\(batch),3,\(height),\(width)] input: \(consume(error))")
         }

@@ -26,7 +26,7 @@ final class MaskWriter: @unchecked Sendable {
 
     /// The files VideoSeg writes into a mask folder; `--overwrite` removes only these.
     static func isOwnFile(_ name: String) -> Bool {
-        if ["labels.json", "manifest.jsonl", "masks.mkv"].contains(name) { return true }
+        if ["labels.json", "manifest.jsonl", "masks.mkv", lockName].contains(name) { return true }
         let parts = name.split(separator: ".")
         return parts.count == 2 && parts[0].allSatisfy(\.isNumber) && ["png", "npy"].contains(String(parts[1]))
             || name.hasPrefix(".") && name.hasSuffix(".partial")
@@ -54,7 +54,7 @@ final class MaskWriter: @unchecked Sendable {
                                       mapWidth: mapWidth, mapHeight: mapHeight)
         }
         scaled = [UInt8](repeating: 0, count: width * height)
-        try MaskWriter.prepareDirectory(directory, overwrite: settings.overwrite)
+        (createdDirectory, lock) = try MaskWriter.prepareDirectory(directory, overwrite: settings.overwrite)
         try MaskWriter.writeAtomically(MaskWriter.labelsJSON(labels: labels, colors: colors),
                                        to: directory.appendingPathComponent("labels.json"))
         let manifestURL = directory.appendingPathComponent("manifest.jsonl")
@@ -76,29 +76,52 @@ final class MaskWriter: @unchecked Sendable {
         }
     }
 
-    private static func prepareDirectory(_ directory: URL, overwrite: Bool) throws {
+    /// Whether this writer made the folder (then `discard` removes it again).
+    private var createdDirectory = false
+    /// Held while this writer writes the folder: a second run cannot write into it at the same
+    /// time, and a lock file left unlocked says a run was killed there.
+    private var lock: RunLock?
+    static let lockName = ".videoseg-lock"
+
+    /// Makes the folder ready and locks it; says whether it had to be created.
+    private static func prepareDirectory(_ directory: URL, overwrite: Bool) throws -> (created: Bool, lock: RunLock) {
         let manager = FileManager.default
+        let lockPath = directory.appendingPathComponent(MaskWriter.lockName).path
         var isDirectory: ObjCBool = false
-        if manager.fileExists(atPath: directory.path, isDirectory: &isDirectory) {
-            guard isDirectory.boolValue else {
-                throw VideoSegError.outputNotWritable(path: directory.path, reason: "exists and is not a folder")
-            }
-            let names = try manager.contentsOfDirectory(atPath: directory.path)
-            if !names.isEmpty {
-                guard overwrite else {
-                    throw VideoSegError.outputNotWritable(path: directory.path, reason: "folder is not empty (pass --overwrite to replace its masks)")
-                }
-                for name in names where isOwnFile(name) {
-                    try? manager.removeItem(at: directory.appendingPathComponent(name))
-                }
-            }
-        } else {
+        guard manager.fileExists(atPath: directory.path, isDirectory: &isDirectory) else {
             do {
                 try manager.createDirectory(at: directory, withIntermediateDirectories: true)
             } catch {
                 throw VideoSegError.outputNotWritable(path: directory.path, reason: "cannot create the folder")
             }
+            return (true, try RunLock(path: lockPath, output: directory.path))
         }
+        guard isDirectory.boolValue else {
+            throw VideoSegError.outputNotWritable(path: directory.path, reason: "exists and is not a folder")
+        }
+        // Lock before looking: the files of a run that is still writing are not ours to judge.
+        let held = try RunLock(path: lockPath, output: directory.path)
+        let names = try manager.contentsOfDirectory(atPath: directory.path).filter { $0 != MaskWriter.lockName }
+        if !names.isEmpty {
+            guard overwrite else {
+                let killed = held.foundStale ? "; a run that was killed left files here" : ""
+                if !held.foundStale { unlink(lockPath) }
+                held.release()
+                throw VideoSegError.outputNotWritable(path: directory.path, reason: "folder is not empty (pass --overwrite to replace its masks\(killed))")
+            }
+            for name in names where MaskWriter.isOwnFile(name) {
+                try? manager.removeItem(at: directory.appendingPathComponent(name))
+            }
+        }
+        return (false, held)
+    }
+
+    /// Releases the lock and removes its file: the folder is complete, or left as it was.
+    private func discardLock() {
+        guard let lock else { return }
+        unlink(directory.appendingPathComponent(MaskWriter.lockName).path)
+        lock.release()
+        self.lock = nil
     }
 
     static func labelsJSON(labels: [String], colors: [(r: UInt8, g: UInt8, b: UInt8)]) -> Data {
@@ -260,9 +283,25 @@ final class MaskWriter: @unchecked Sendable {
 
     /// Finalises the mask video, when there is one, and closes the manifest.
     func finish() throws {
+        defer { discardLock() }
         try maskVideo?.finish()
         maskVideo = nil
         try? manifest.close()
+    }
+
+    /// Removes what this writer wrote (no frame came): its files, and the folder if it made it.
+    func discard() {
+        maskVideo?.abandon()
+        maskVideo = nil
+        try? manifest.close()
+        discardLock()
+        let manager = FileManager.default
+        for name in (try? manager.contentsOfDirectory(atPath: directory.path)) ?? [] where MaskWriter.isOwnFile(name) {
+            try? manager.removeItem(at: directory.appendingPathComponent(name))
+        }
+        if createdDirectory, (try? manager.contentsOfDirectory(atPath: directory.path))?.isEmpty == true {
+            try? manager.removeItem(at: directory)
+        }
     }
 
     /// Gives up after an error: the mask video is finalised if it holds frames, else removed;
@@ -271,5 +310,6 @@ final class MaskWriter: @unchecked Sendable {
         if let maskVideo, maskVideo.framesWritten > 0 { try? maskVideo.finish() } else { maskVideo?.abandon() }
         maskVideo = nil
         try? manifest.close()
+        discardLock()
     }
 }

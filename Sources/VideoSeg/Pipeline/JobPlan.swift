@@ -24,15 +24,15 @@ public final class JobPlan: @unchecked Sendable {
                             classNames: [String]? = nil, style: OverlayStyle = OverlayStyle()) throws
     {
         try self.init(source: source, model: model, inputSize: inputSize, optimize: optimize, classNames: classNames, style: style,
-                      needs: SegmentationNeeds(), smoothing: 0)
+                      needs: SegmentationNeeds(), smoothing: 0, stop: nil)
     }
 
     init(source: MediaSource, model: SegmentationModel, inputSize: InputSize?, optimize: Bool, classNames: [String]?,
-         style: OverlayStyle, needs: SegmentationNeeds, smoothing: Double) throws
+         style: OverlayStyle, needs: SegmentationNeeds, smoothing: Double, stop: StopFlag?) throws
     {
         let upright = source.orientation.uprightSize(width: source.width, height: source.height)
         let size = try JobPlan.modelInputSize(model: model, requested: inputSize, uprightWidth: upright.width, uprightHeight: upright.height)
-        try model.prepare(width: size.width, height: size.height, optimize: optimize)
+        try model.prepare(width: size.width, height: size.height, optimize: optimize, stop: stop)
         var resolvedStyle = style
         resolvedStyle.classes = try JobPlan.resolveClasses(classNames, labels: model.labels, modelPath: model.path)
         self.source = source
@@ -46,20 +46,23 @@ public final class JobPlan: @unchecked Sendable {
     /// Opens `configuration`'s input and loads its model (the bundled default that suits the
     /// picture's shape when none is named). `decoderThreads` 0 lets FFmpeg choose; `drawsOverlay`
     /// says whether frames will be rendered (by default, when there is an output video).
+    /// A raised `stop` ends opening and preparing with `VideoSegError.stopped`.
     public convenience init(configuration: SegmentConfiguration, decoderThreads: Int = 0, drawsOverlay: Bool? = nil,
-                            census: ResourceCensus? = nil) throws
+                            census: ResourceCensus? = nil, stop: StopFlag? = nil) throws
     {
         let source = try MediaSource(path: configuration.input, formatName: configuration.inputFormat, options: configuration.inputOptions,
-                                     decoderThreads: decoderThreads, live: configuration.live, census: census)
+                                     decoderThreads: decoderThreads, live: configuration.live, census: census, stop: stop)
         let upright = source.orientation.uprightSize(width: source.width, height: source.height)
         let modelPath = try configuration.modelPath
             ?? DefaultModels.path(named: DefaultModels.name(forUprightWidth: upright.width, height: upright.height))
+        try stop?.throwIfRaised()
         let model = try SegmentationModel(path: modelPath, overrides: configuration.metadataOverrides)
         model.threads = configuration.threads
+        try stop?.throwIfRaised()
         try self.init(source: source, model: model, inputSize: configuration.inputSize, optimize: configuration.optimizeModel,
                       classNames: configuration.classNames, style: configuration.style,
                       needs: configuration.segmentationNeeds(video: drawsOverlay ?? (configuration.output != nil)),
-                      smoothing: configuration.smoothing)
+                      smoothing: configuration.smoothing, stop: stop)
     }
 
     /// The upright size of the source's pictures.

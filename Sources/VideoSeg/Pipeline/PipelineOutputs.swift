@@ -34,6 +34,12 @@ final class PipelineOutputs: @unchecked Sendable {
     /// How many branch ends report each frame.
     var branchCount: Int { (sink == nil ? 0 : 1) + (masks == nil ? 0 : 1) }
 
+    /// Removes everything the run had started to write (no frame was decoded).
+    func discard() {
+        sink?.abandon()
+        masks?.discard()
+    }
+
     /// Finalises everything, or after `error` keeps what was written playable (unless the
     /// output itself is what failed) and rethrows it.
     func finish(after error: Error?) throws {

@@ -10,7 +10,7 @@ public final class SegmentationPipeline: Sendable {
     public let configuration: SegmentConfiguration
     /// Frames, packets and pooled buffers alive in this pipeline's runs (zero once a run ends).
     public let census = ResourceCensus()
-    private let stopRequested = Locked(false)
+    private let stop = StopFlag()
     private let progressState = Locked(SegmentProgress())
     private let injectedFailure: InjectedFailure?
 
@@ -28,7 +28,7 @@ public final class SegmentationPipeline: Sendable {
     /// Asks the run to stop reading input; frames already decoded are still written. Safe from
     /// any thread, including a signal handler's queue.
     public func requestStop() {
-        stopRequested.withLock { $0 = true }
+        stop.raise()
     }
 
     /// A snapshot of the progress, for a display polling it.
@@ -38,8 +38,9 @@ public final class SegmentationPipeline: Sendable {
     public func run() throws -> SegmentResult {
         let config = configuration
         try config.checkOutputs()
-        let plan = try JobPlan(configuration: config, census: census)
+        let plan = try JobPlan(configuration: config, census: census, stop: stop)
         let policy = config.live ? InputPolicy.live : InputPolicy.recorded
+        try stop.throwIfRaised()
         let outputs = try PipelineOutputs(plan: plan, configuration: config, policy: policy)
         progressState.withLock { $0.framesExpected = config.expectedFrames(estimate: plan.source.estimatedFrameCount) }
 
@@ -74,17 +75,22 @@ public final class SegmentationPipeline: Sendable {
             sourceOutlet = .queue(toPreprocess)
         }
         let source = SourceStage(source: plan.source, policy: policy, maxFrames: config.maxFrames, duration: config.duration,
-                                 stopRequested: stopRequested, progress: progressState, injectedFailure: injectedFailure)
+                                 stop: stop, progress: progressState, injectedFailure: injectedFailure)
         threads.launch(.source, closing: sourceOutlet.close) {
             try source.run(into: sourceOutlet) { threads.addBusy(.source, since: $0) }
         }
 
         let failure = threads.wait()
         let seconds = monotonicSeconds() - completion.started
+        if failure == nil && source.framesDecoded == 0 {
+            // Nothing decoded is not a result: leave nothing behind and say why.
+            outputs.discard()
+            throw stop.isRaised ? VideoSegError.stopped : VideoSegError.notAVideo(path: config.input, reason: "no video frame could be decoded")
+        }
         try outputs.finish(after: failure)
         progressState.withLock { $0.seconds = seconds }
         return SegmentResult(plan: plan, outputs: outputs, source: source, progress: progressState.current, seconds: seconds,
-                             interrupted: stopRequested.current, stageSeconds: threads.busySeconds, output: config.output,
+                             interrupted: stop.isRaised, stageSeconds: threads.busySeconds, output: config.output,
                              maskDirectory: config.masks?.directory)
     }
 }

@@ -12,7 +12,7 @@ final class SourceStage: @unchecked Sendable {
     private let policy: InputPolicy
     private let maxFrames: Int?
     private let duration: Double?
-    private let stopRequested: Locked<Bool>
+    private let stop: StopFlag
     private let progress: Locked<SegmentProgress>
     private let injectedFailure: InjectedFailure?
     private var heldAudio: [MediaPacket] = []
@@ -21,7 +21,7 @@ final class SourceStage: @unchecked Sendable {
     /// Frames decoded (captured, for live input), once the stage has ended.
     private(set) var framesDecoded = 0
 
-    init(source: MediaSource, policy: InputPolicy, maxFrames: Int?, duration: Double?, stopRequested: Locked<Bool>,
+    init(source: MediaSource, policy: InputPolicy, maxFrames: Int?, duration: Double?, stop: StopFlag,
          progress: Locked<SegmentProgress>, injectedFailure: InjectedFailure? = nil)
     {
         self.injectedFailure = injectedFailure
@@ -29,7 +29,7 @@ final class SourceStage: @unchecked Sendable {
         self.policy = policy
         self.maxFrames = maxFrames
         self.duration = duration
-        self.stopRequested = stopRequested
+        self.stop = stop
         self.progress = progress
     }
 
@@ -44,7 +44,7 @@ final class SourceStage: @unchecked Sendable {
         var firstPts: Int64?
         var cut = false
         defer { heldAudio.removeAll() }
-        while !stopRequested.current {
+        while !stop.isRaised {
             if let maxFrames, framesDecoded >= maxFrames { cut = true; break }
             if let duration, monotonicSeconds() - started >= duration { cut = true; break }
             let began = monotonicSeconds()
@@ -75,7 +75,7 @@ final class SourceStage: @unchecked Sendable {
                 if !outlet.send(.frame(ticket, frame)) { return }
             }
         }
-        if stopRequested.current { cut = true }
+        if stop.isRaised { cut = true }
         if cut {
             // Audio up to the end of the last frame sent, no further.
             if let lastPts { _ = releaseAudio(to: outlet, upTo: lastPts + source.nominalFrameDuration, strictlyBefore: true) }
