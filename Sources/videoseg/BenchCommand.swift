@@ -26,6 +26,12 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: "Edges to draw: soft or hard (see segment --edges).")
     var edges: OverlayStyle.Edges = .soft
 
+    @Option(name: .long, help: "Style to draw (see segment --style).")
+    var style: OverlayStyle.Mode = .blend
+
+    @Option(name: .long, help: ArgumentHelp("With --style replace: the background.", valueName: "file|color"))
+    var background: String?
+
     @Flag(name: .long, help: "Skip the Python reference.")
     var noPython = false
 
@@ -72,12 +78,16 @@ struct BenchCommand: ParsableCommand {
         configuration.inputSize = try modelOptions.parsedInputSize()
         configuration.threads = threads
         configuration.style.edges = edges
+        configuration.style.mode = style
+        configuration.style.background = background
         var best: Measured?
         for round in 1...max(1, rounds) {
             Terminal.error("bench: round \(round): each stage alone…")
             let stages = try StageBenchmark.measure(configuration, scratchOutput: scratch.appendingPathComponent("stages.mp4").path,
                                                     maxFrames: maxFrames)
-            var common = [input, "--model", stages.modelPath, "--threads", "\(threads)", "--progress", "none", "--edges", edges.rawValue]
+            var common = [input, "--model", stages.modelPath, "--threads", "\(threads)", "--progress", "none", "--edges", edges.rawValue,
+                          "--style", style.rawValue]
+            if let background { common += ["--background", background] }
             if let inputSize = modelOptions.inputSize { common += ["--input-size", inputSize] }
             if let maxFrames { common += ["--max-frames", "\(maxFrames)"] }
             Terminal.error("bench: round \(round): full pipeline, annotated video…")

@@ -36,8 +36,17 @@ struct JobOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Only tint these classes, by name or id, comma-separated (e.g. person,dog).", valueName: "names"))
     var classes: String?
 
-    @Option(name: .long, help: "blend: colours over the picture; mask: colours on black.")
+    @Option(name: .long, help: "blend: colours over the picture; mask: colours on black; blur, pixelate or replace the background (see --apply-to); cutout: the foreground with alpha (.webm, .mov, .mkv); matte: the foreground white on black.")
     var style: OverlayStyle.Mode = .blend
+
+    @Option(name: .long, help: ArgumentHelp("blur: the radius; pixelate: half the block size, in pixels (default: 2% of the short side).", valueName: "px"))
+    var blurRadius: Int?
+
+    @Option(name: .long, help: "What blur, pixelate and replace change: background, or foreground (the --classes: anonymise people).")
+    var applyTo: OverlayStyle.Target = .background
+
+    @Option(name: .long, help: ArgumentHelp("replace: a picture or video file (scaled to cover, centre-cropped, looped) or a colour such as #00B140.", valueName: "file|color"))
+    var background: String?
 
     @Option(name: .long, help: "soft: tint weighed by the class probability (antialiased edges); hard: flat tint of the winning class.")
     var edges: OverlayStyle.Edges = .soft
@@ -75,6 +84,9 @@ struct JobOptions: ParsableArguments {
     func validate() throws {
         guard (0...1).contains(alpha) else { throw ValidationError("--alpha must be between 0 and 1") }
         guard smooth >= 0 && smooth < 1 else { throw ValidationError("--smooth must be at least 0 and below 1") }
+        if let blurRadius, !(1...500).contains(blurRadius) { throw ValidationError("--blur-radius must be between 1 and 500") }
+        if style == .replace && background == nil { throw ValidationError("--style replace needs --background FILE or COLOR (e.g. #00B140)") }
+        if background != nil && style != .replace { throw ValidationError("--background goes with --style replace") }
         guard threads > 0 else { throw ValidationError("--threads must be at least 1") }
         guard queueDepth > 0 else { throw ValidationError("--queue-depth must be at least 1") }
         if let maxFrames, maxFrames <= 0 { throw ValidationError("--max-frames must be at least 1") }
@@ -93,6 +105,9 @@ struct JobOptions: ParsableArguments {
         configuration.metadataOverrides = try modelOptions.overrides()
         configuration.inputSize = try modelOptions.parsedInputSize()
         configuration.style = OverlayStyle(mode: style, alpha: alpha, edges: edges)
+        configuration.style.applyTo = applyTo
+        configuration.style.blurRadius = blurRadius
+        configuration.style.background = background
         configuration.smoothing = smooth
         configuration.classNames = classes.map { $0.split(separator: ",").map(String.init) }
         configuration.encoder = EncoderSettings(codec: codec, crf: crf, preset: preset)
@@ -109,3 +124,4 @@ extension MaskExportSettings.Format: ExpressibleByArgument {}
 extension MaskExportSettings.Size: ExpressibleByArgument {}
 extension MaskExportSettings.Values: ExpressibleByArgument {}
 extension OverlayStyle.Edges: ExpressibleByArgument {}
+extension OverlayStyle.Target: ExpressibleByArgument {}

@@ -388,6 +388,11 @@ public final class MediaSource: @unchecked Sendable {
         av_packet_move_ref(packet, copy)
     }
 
+    /// The first decoded picture as a source event (for callers that switch over events).
+    func firstFrameEvent() throws -> SourceEvent {
+        .video(try firstFrame())
+    }
+
     /// The first decoded picture; audio is skipped. For single pictures and model checks.
     func firstFrame() throws -> DecodedFrame {
         while let event = try next() {

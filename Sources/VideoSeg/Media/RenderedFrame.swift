@@ -26,11 +26,15 @@ public final class RenderedFrame: @unchecked Sendable {
         pool.recycle(frame)
     }
 
-    /// Y, U and V (the first three planes), for drawing in place.
+    /// Y, U and V, and alpha when the format has it, for drawing in place.
     public var planes: [PlaneView] {
-        [PlaneView(pixels: UnsafeMutableRawPointer(frame.pointee.data.0!), stride: Int(frame.pointee.linesize.0)),
-         PlaneView(pixels: UnsafeMutableRawPointer(frame.pointee.data.1!), stride: Int(frame.pointee.linesize.1)),
-         PlaneView(pixels: UnsafeMutableRawPointer(frame.pointee.data.2!), stride: Int(frame.pointee.linesize.2))]
+        var planes = [PlaneView(pixels: UnsafeMutableRawPointer(frame.pointee.data.0!), stride: Int(frame.pointee.linesize.0)),
+                      PlaneView(pixels: UnsafeMutableRawPointer(frame.pointee.data.1!), stride: Int(frame.pointee.linesize.1)),
+                      PlaneView(pixels: UnsafeMutableRawPointer(frame.pointee.data.2!), stride: Int(frame.pointee.linesize.2))]
+        if let alpha = frame.pointee.data.3 {
+            planes.append(PlaneView(pixels: UnsafeMutableRawPointer(alpha), stride: Int(frame.pointee.linesize.3)))
+        }
+        return planes
     }
 
     /// The timestamp, in the output stream's time base.

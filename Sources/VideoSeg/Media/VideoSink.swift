@@ -70,12 +70,14 @@ final class VideoSink: @unchecked Sendable {
             throw VideoSegError.outputNotWritable(path: path, reason: "no container known for the extension \".\(url.pathExtension)\"")
         }
         let containerName = String(cString: outputFormat.pointee.name)
-        let encoderCodec = try VideoSink.findEncoder(settings.codec, path: path, outputFormat: outputFormat)
+        let encoderCodec = try VideoSink.findEncoder(settings.codec, path: path, outputFormat: outputFormat, alpha: settings.alpha)
         encoderName = String(cString: encoderCodec.pointee.name)
         if avformat_query_codec(outputFormat, encoderCodec.pointee.id, FF_COMPLIANCE_NORMAL) == 0 {
             throw VideoSegError.codecNotSupportedByContainer(codec: encoderName, container: containerName, path: path)
         }
-        if let requested = settings.pixelFormat {
+        if settings.alpha {
+            pixelFormat = try VideoSink.alphaPixelFormat(for: encoderCodec, format: format, path: path)
+        } else if let requested = settings.pixelFormat {
             pixelFormat = try VideoSink.requestedPixelFormat(requested, codec: encoderCodec, format: format)
         } else {
             pixelFormat = try format.forcedPixelFormat ?? VideoSink.pixelFormat(for: encoderCodec, format: format, path: path)
@@ -163,6 +165,10 @@ final class VideoSink: @unchecked Sendable {
         var options: OpaquePointer? = nil
         if VideoSink.hasPrivateOption(codec, "crf") { av_dict_set(&options, "crf", String(settings.crf), 0) }
         if VideoSink.hasPrivateOption(codec, "preset") { av_dict_set(&options, "preset", settings.preset, 0) }
+        if encoderName == "prores_ks" && pixelFormat == AV_PIX_FMT_YUVA444P10LE {
+            // The alpha channel is kept by the 4444 profile only.
+            av_dict_set(&options, "profile", "4444", 0)
+        }
         if isLive && VideoSink.hasPrivateOption(codec, "tune") && encoderName == "libx264" {
             // Live: no B-frames or lookahead queue between a frame and its packet.
             av_dict_set(&options, "tune", "zerolatency", 0)
@@ -233,9 +239,22 @@ final class VideoSink: @unchecked Sendable {
         av_packet_free(&ownedPacket)
     }
 
-    private static func findEncoder(_ name: String?, path: String, outputFormat: UnsafePointer<AVOutputFormat>) throws
+    /// The encoders that carry alpha, by extension: what `--style cutout` writes.
+    static let alphaEncoders: [String: String] = ["webm": "libvpx-vp9", "mov": "prores_ks", "mkv": "ffv1"]
+
+    /// The one-line reason an output cannot hold a cut-out.
+    static let alphaFormats = "write .webm (VP9 with alpha), .mov (ProRes 4444) or .mkv (FFV1)"
+
+    private static func findEncoder(_ name: String?, path: String, outputFormat: UnsafePointer<AVOutputFormat>, alpha: Bool) throws
         -> UnsafePointer<AVCodec>
     {
+        let fileExtension = URL(fileURLWithPath: path).pathExtension.lowercased()
+        if alpha && name == nil {
+            guard let preferred = alphaEncoders[fileExtension], let codec = avcodec_find_encoder_by_name(preferred) else {
+                throw VideoSegError.outputNotWritable(path: path, reason: "cannot carry the alpha channel a cut-out needs: \(alphaFormats)")
+            }
+            return codec
+        }
         if let name {
             if let codec = avcodec_find_encoder_by_name(name) { return codec }
             if let descriptor = avcodec_descriptor_get_by_name(name), let codec = avcodec_find_encoder(descriptor.pointee.id) {
@@ -243,7 +262,6 @@ final class VideoSink: @unchecked Sendable {
             }
             throw VideoSegError.unknownCodec(name: name)
         }
-        let fileExtension = URL(fileURLWithPath: path).pathExtension.lowercased()
         if let preferred = defaultEncoders[fileExtension], let codec = avcodec_find_encoder_by_name(preferred) {
             return codec
         }
@@ -280,6 +298,17 @@ final class VideoSink: @unchecked Sendable {
             return fallback
         }
         throw VideoSegError.invalidOption("\(path): \(String(cString: codec.pointee.name)) cannot encode \(format.width)x\(format.height) as 8-bit planar YUV; choose another --codec")
+    }
+
+    /// A planar YUV format with alpha that `codec` takes: 4:2:0 where the size allows it, else
+    /// 4:4:4 (ProRes 4444 has only yuva444p10le).
+    private static func alphaPixelFormat(for codec: UnsafePointer<AVCodec>, format: VideoFormat, path: String) throws -> AVPixelFormat {
+        let even = format.width % 2 == 0 && format.height % 2 == 0
+        let preferred = (even ? [AV_PIX_FMT_YUVA420P] : []) + [AV_PIX_FMT_YUVA444P, AV_PIX_FMT_YUVA444P10LE]
+        let accepted = supportedFormats(codec)
+        if let chosen = preferred.first(where: { accepted.contains($0) }) { return chosen }
+        throw VideoSegError.outputNotWritable(
+            path: path, reason: "\(String(cString: codec.pointee.name)) cannot encode the alpha channel a cut-out needs: \(alphaFormats)")
     }
 
     /// A `--pixel-format` the overlay can draw on (planar YUV, three planes, up to 16 bits, native
@@ -429,6 +458,7 @@ final class VideoSink: @unchecked Sendable {
         let descriptor = av_pix_fmt_desc_get(pixelFormat)!.pointee
         return FrameLayout(
             width: width, height: height, bitDepth: Int(descriptor.comp.0.depth),
+            hasAlpha: descriptor.flags & UInt64(AV_PIX_FMT_FLAG_ALPHA) != 0,
             log2ChromaWidth: Int(descriptor.log2_chroma_w), log2ChromaHeight: Int(descriptor.log2_chroma_h),
             matrix: YUVMatrix(colorspace: colorspace, range: fullRange ? AVCOL_RANGE_JPEG : AVCOL_RANGE_MPEG))
     }
@@ -447,6 +477,8 @@ public struct FrameLayout: Sendable {
     public var height: Int
     /// Bits per sample (8, or up to 16).
     public var bitDepth: Int
+    /// Whether the frames have a fourth plane, alpha, at full size and the same depth.
+    public var hasAlpha: Bool
     /// log2 of the chroma planes' horizontal and vertical subsampling (1, 1 for 4:2:0).
     public var log2ChromaWidth: Int
     public var log2ChromaHeight: Int

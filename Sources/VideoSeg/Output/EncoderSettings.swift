@@ -12,6 +12,9 @@ public struct EncoderSettings: Equatable, Sendable {
     /// A planar YUV pixel format to encode in (e.g. `yuv420p10le` to keep 10-bit video 10-bit);
     /// nil picks 8-bit 4:2:0, or 4:4:4 for odd sizes and 4:4:4 sources.
     public var pixelFormat: String?
+    /// Encode with an alpha channel (a cut-out): a format that carries it is chosen, and an
+    /// output that cannot is refused.
+    public var alpha = false
 
     /// The CLI's defaults: container's codec, CRF 23, preset veryfast.
     public init(codec: String? = nil, crf: Int = 23, preset: String = "veryfast") {

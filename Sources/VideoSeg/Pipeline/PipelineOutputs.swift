@@ -5,14 +5,29 @@ final class PipelineOutputs: @unchecked Sendable {
     // @unchecked: written by the encode and mask stage threads, finished after they are joined.
     let sink: VideoSink?
     let masks: MaskWriter?
+    /// What `--style replace` draws behind the foreground, opened (so checked) before any frame.
+    let background: BackgroundPicture?
 
     /// Opens the outputs `configuration` asks for, for `plan`'s source and model.
     init(plan: JobPlan, configuration: SegmentConfiguration, policy: InputPolicy) throws {
         var sink: VideoSink?
+        var background: BackgroundPicture?
         if let output = configuration.output {
-            sink = try VideoSink(path: output, copying: plan.source, settings: configuration.encoder,
-                                 copyAudio: configuration.includeAudio && policy.carriesAudio, writesInPlace: policy.writesInPlace)
+            var settings = configuration.encoder
+            settings.alpha = plan.style.needsAlpha
+            let opened = try VideoSink(path: output, copying: plan.source, settings: settings,
+                                       copyAudio: configuration.includeAudio && policy.carriesAudio, writesInPlace: policy.writesInPlace)
+            sink = opened
+            if plan.style.mode == .replace {
+                do {
+                    background = try PipelineOutputs.background(plan.style, sink: opened)
+                } catch {
+                    opened.abandon()
+                    throw error
+                }
+            }
         }
+        self.background = background
         if let settings = configuration.masks {
             do {
                 let upright = plan.uprightSize
@@ -29,6 +44,13 @@ final class PipelineOutputs: @unchecked Sendable {
             masks = nil
         }
         self.sink = sink
+    }
+
+    private static func background(_ style: OverlayStyle, sink: VideoSink) throws -> BackgroundPicture {
+        guard let spec = style.background else {
+            throw VideoSegError.invalidOption("--style replace needs --background FILE or COLOR (e.g. #00B140)")
+        }
+        return try BackgroundPicture(spec, sink: sink, census: nil)
     }
 
     /// How many branch ends report each frame.

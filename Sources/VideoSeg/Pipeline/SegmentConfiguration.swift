@@ -1,3 +1,5 @@
+import Foundation
+
 /// Everything `videoseg segment` needs to know, as a value the CLI builds and tests construct.
 public struct SegmentConfiguration: Sendable {
     /// The video to segment.
@@ -60,6 +62,12 @@ public struct SegmentConfiguration: Sendable {
         if let output {
             try OutputPolicy.check(output: output, input: input, overwrite: overwrite)
         }
+        // A background that is not there fails now, before the model is loaded.
+        if style.mode == .replace, let background = style.background, BackgroundPicture.color(background) == nil,
+           !FileManager.default.fileExists(atPath: background)
+        {
+            throw VideoSegError.inputNotFound(path: background)
+        }
     }
 
     /// The number of frames the run will write: the source's estimate, capped by `maxFrames`.
@@ -74,7 +82,7 @@ public struct SegmentConfiguration: Sendable {
         var needs = SegmentationNeeds()
         if video {
             needs.foreground = style.edges == .soft
-            needs.tint = style.edges == .soft
+            needs.tint = style.edges == .soft && !style.mode.isEffect
             needs.scores = style.edges == .hard
         }
         if let masks {

@@ -50,7 +50,7 @@ public final class SegmentationPipeline: Sendable {
         var videoBranch: Outlet<SegmentedFrame>?
         if let sink = outputs.sink {
             let toRender: StageQueue<SegmentedFrame> = threads.queue(capacity: depth), toEncode: StageQueue<RenderedFrame> = threads.queue(capacity: depth)
-            threads.launch(RenderStage(plan: plan, sink: sink, census: census), from: toRender, to: .queue(toEncode))
+            threads.launch(RenderStage(plan: plan, sink: sink, background: outputs.background, census: census), from: toRender, to: .queue(toEncode))
             threads.launch(EncodeStage(sink: sink), from: toEncode, to: .end(completion))
             videoBranch = .queue(toRender)
         }

@@ -10,11 +10,13 @@ final class FrameRenderer: @unchecked Sendable {
     private let chroma: BilinearSampler
     private let soft: Bool
     private var tables = OverlayRenderer.CellTables()
+    /// The effects (blur, pixelate, replace, cut-out, matte) draw instead of the overlay.
+    private let effects: EffectRenderer?
 
     /// Prepares rendering into frames `sink` takes, of a source shown with `orientation`, from
     /// upright segmentations of `mapWidth`×`mapHeight` cells.
     init(sink: VideoSink, orientation: Orientation, mapWidth: Int, mapHeight: Int, style: OverlayStyle,
-         colors: [(r: UInt8, g: UInt8, b: UInt8)], census: ResourceCensus?)
+         colors: [(r: UInt8, g: UInt8, b: UInt8)], background: BackgroundPicture? = nil, census: ResourceCensus?)
     {
         let layout = sink.frameLayout
         converter = sink.makeFrameConverter(census: census)
@@ -25,13 +27,17 @@ final class FrameRenderer: @unchecked Sendable {
         let shiftW = layout.log2ChromaWidth, shiftH = layout.log2ChromaHeight
         chroma = luma.subsampled(log2Width: shiftW, log2Height: shiftH, planeWidth: (layout.width + (1 << shiftW) - 1) >> shiftW,
                                  planeHeight: (layout.height + (1 << shiftH) - 1) >> shiftH)
+        effects = style.mode.isEffect
+            ? EffectRenderer(sink: sink, luma: luma, chroma: chroma, style: style, classCount: colors.count, background: background, census: census)
+            : nil
     }
 
     /// `decoded` in the sink's format with `segmentation` drawn on it.
     func render(_ decoded: DecodedFrame, segmentation: Segmentation) throws -> RenderedFrame {
+        if let effects { return try effects.render(decoded, segmentation: segmentation) }
         let frame = try converter.convert(decoded)
         if soft { overlay.fill(&tables, from: segmentation) }
-        for (index, plane) in frame.planes.enumerated() {
+        for (index, plane) in frame.planes.prefix(3).enumerated() {
             let sampler = index == 0 ? luma : chroma
             overlay.render(plane: index, pixels: plane.pixels, stride: plane.stride, width: sampler.columns.count,
                            height: sampler.rows.count, segmentation: segmentation, sampler: sampler, tables: tables)

@@ -37,17 +37,18 @@ public struct OverlayRenderer: Sendable {
             let tinted = id < colors.count && style.tints(id)
             let weight: Int32
             let color: (y: UInt8, u: UInt8, v: UInt8)
-            switch (style.mode, tinted) {
-            case (.blend, true):
+            // The effects are drawn by EffectRenderer; here they are drawn as blend.
+            switch (style.mode == .mask, tinted) {
+            case (false, true):
                 weight = alphaWeight
                 color = matrix.yuv(r: colors[id].r, g: colors[id].g, b: colors[id].b)
-            case (.blend, false):
+            case (false, false):
                 weight = 0
                 color = blackColor
-            case (.mask, true):
+            case (true, true):
                 weight = 256
                 color = matrix.yuv(r: colors[id].r, g: colors[id].g, b: colors[id].b)
-            case (.mask, false):
+            case (true, false):
                 weight = 256
                 color = blackColor
             }
@@ -88,15 +89,16 @@ public struct OverlayRenderer: Sendable {
         let red = tint, green = tint + cells, blue = tint + 2 * cells
         for cell in 0..<cells {
             let probability = foreground[cell]
-            let weight = style.mode == .blend ? roundedUp(256 * alpha * probability) : 256
+            let weight = style.mode == .mask ? 256 : roundedUp(256 * alpha * probability)
             tables.weight[cell] = weight
             for plane in 0..<3 {
                 let l = linear[plane]
                 let color = l.red * red[cell] + l.green * green[cell] + l.blue * blue[cell] + l.offset * probability
                 let addend: Float
-                switch style.mode {
-                case .blend: addend = weight == 0 ? 0 : 256 * alpha * color
-                case .mask: addend = 256 * (color + (1 - probability) * black[plane])
+                if style.mode == .mask {
+                    addend = 256 * (color + (1 - probability) * black[plane])
+                } else {
+                    addend = weight == 0 ? 0 : 256 * alpha * color
                 }
                 tables.addend[plane][cell] = roundedUp(addend)
             }

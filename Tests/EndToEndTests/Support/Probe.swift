@@ -80,7 +80,8 @@ struct Probe {
     static func rawFrames(_ path: String, pixelFormat: String) throws -> Data {
         let raw = FileManager.default.temporaryDirectory.appendingPathComponent("videoseg-raw-\(UUID().uuidString).raw")
         defer { try? FileManager.default.removeItem(at: raw) }
-        try ffmpeg(["-i", path, "-map", "0:v:0", "-f", "rawvideo", "-pix_fmt", pixelFormat, raw.path])
+        // Every decoded frame once: a variable-rate input must not be padded to a constant rate.
+        try ffmpeg(["-i", path, "-map", "0:v:0", "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", pixelFormat, raw.path])
         return try Data(contentsOf: raw)
     }
 }

@@ -6,10 +6,10 @@ final class RenderStage: PipelineStage, @unchecked Sendable {
     private let renderer: FrameRenderer
 
     /// Renders `plan`'s frames for `sink`.
-    init(plan: JobPlan, sink: VideoSink, census: ResourceCensus?) {
+    init(plan: JobPlan, sink: VideoSink, background: BackgroundPicture?, census: ResourceCensus?) {
         let shape = plan.model.outputShape
         renderer = FrameRenderer(sink: sink, orientation: plan.source.orientation, mapWidth: shape[3], mapHeight: shape[2],
-                                 style: plan.style, colors: plan.colors, census: census)
+                                 style: plan.style, colors: plan.colors, background: background, census: census)
     }
 
     func process(_ segmented: SegmentedFrame, ticket: FrameTicket) throws -> RenderedFrame {
