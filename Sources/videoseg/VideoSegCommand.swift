@@ -10,6 +10,6 @@ struct VideoSegCommand: ParsableCommand {
             (corrupt or truncated; what decoded was segmented); 64 bad usage; 130 stopped by \
             Ctrl-C or SIGTERM (the output holds what was done and is playable).
             """,
-        subcommands: [SegmentCommand.self, CameraCommand.self, ModelCommand.self, BenchCommand.self]
+        subcommands: [SegmentCommand.self, CameraCommand.self, BatchCommand.self, ModelCommand.self, BenchCommand.self]
     )
 }

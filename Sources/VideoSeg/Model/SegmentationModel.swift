@@ -16,6 +16,10 @@ public final class SegmentationModel: @unchecked Sendable {
     public let metadataSources: [String]
     /// libtorch intra-op threads used for this model's forward passes.
     public var threads: Int = 1
+    /// Which `ModelCache` entry this model belongs to, when it came from one.
+    var cacheKey: String?
+    /// Whether `prepare` finished, and with which graph option.
+    private var preparedOptimized: Bool?
 
     /// The prepared input size and the output shape `[N, C, H, W]`, known after `prepare`.
     public private(set) var inputWidth = 0
@@ -102,6 +106,8 @@ public final class SegmentationModel: @unchecked Sendable {
     /// `stop`, when given, is asked between the steps (each can take seconds for a large model);
     /// once raised, preparing ends with `VideoSegError.stopped`.
     public func prepare(width: Int, height: Int, batch: Int = 1, optimize: Bool = true, stop: StopFlag? = nil) throws {
+        // Prepared already at this size (a cached model): nothing to do again.
+        if preparedOptimized == optimize && inputWidth == width && inputHeight == height && self.batch == batch { return }
         vs_torch_set_num_threads(Int32(threads))
         var shape = [Int64](repeating: 0, count: 4)
         var error: UnsafeMutablePointer<CChar>?
@@ -126,6 +132,7 @@ public final class SegmentationModel: @unchecked Sendable {
         if classes > 256 {
             throw VideoSegError.model(path: path, message: "\(classes) classes do not fit an 8-bit class map")
         }
+        preparedOptimized = optimize
     }
 
     /// Runs forward on `input` (float32 `[batch,3,H,W]`, RGB, normalised) and writes the argmax

@@ -47,8 +47,9 @@ public final class JobPlan: @unchecked Sendable {
     /// picture's shape when none is named). `decoderThreads` 0 lets FFmpeg choose; `drawsOverlay`
     /// says whether frames will be rendered (by default, when there is an output video).
     /// A raised `stop` ends opening and preparing with `VideoSegError.stopped`.
+    /// `models`, when given, lends an already prepared model (see `ModelCache`).
     public convenience init(configuration: SegmentConfiguration, decoderThreads: Int = 0, drawsOverlay: Bool? = nil,
-                            census: ResourceCensus? = nil, stop: StopFlag? = nil) throws
+                            census: ResourceCensus? = nil, stop: StopFlag? = nil, models: ModelCache? = nil) throws
     {
         let source = try MediaSource(path: configuration.input, formatName: configuration.inputFormat, options: configuration.inputOptions,
                                      decoderThreads: decoderThreads, live: configuration.live, census: census, stop: stop)
@@ -56,8 +57,17 @@ public final class JobPlan: @unchecked Sendable {
         let modelPath = try configuration.modelPath
             ?? DefaultModels.path(named: DefaultModels.name(forUprightWidth: upright.width, height: upright.height))
         try stop?.throwIfRaised()
-        let model = try SegmentationModel(path: modelPath, overrides: configuration.metadataOverrides)
-        model.threads = configuration.threads
+        let model: SegmentationModel
+        if let models {
+            model = try models.checkout(path: modelPath, overrides: configuration.metadataOverrides, threads: configuration.threads,
+                                        optimize: configuration.optimizeModel) { candidate in
+                try JobPlan.modelInputSize(model: candidate, requested: configuration.inputSize, uprightWidth: upright.width,
+                                           uprightHeight: upright.height)
+            }
+        } else {
+            model = try SegmentationModel(path: modelPath, overrides: configuration.metadataOverrides)
+            model.threads = configuration.threads
+        }
         try stop?.throwIfRaised()
         try self.init(source: source, model: model, inputSize: configuration.inputSize, optimize: configuration.optimizeModel,
                       classNames: configuration.classNames, style: configuration.style,

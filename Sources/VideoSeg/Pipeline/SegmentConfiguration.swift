@@ -76,6 +76,26 @@ public struct SegmentConfiguration: Sendable {
         return min(estimate ?? maxFrames, maxFrames)
     }
 
+    /// Every setting that changes what the outputs hold, as one line of text (a batch's
+    /// done-records keep its hash): the model file (with its size and time), metadata, sizes,
+    /// style, encoder, masks, smoothing, limits. Not the input, output names or threads.
+    var outputSettingsDescription: String {
+        var modelFile = "default"
+        if let modelPath, let fingerprint = DoneRecord.fingerprint(modelPath) {
+            modelFile = "\(modelPath) \(fingerprint.size) \(fingerprint.modified)"
+        }
+        let parts: [String] = [
+            "model=\(modelFile)", "metadata=\(metadataOverrides.jsonText())", "input-size=\(inputSize.map { "\($0)" } ?? "-")",
+            "style=\(style.mode.rawValue),\(style.alpha),\(style.edges.rawValue),\(style.applyTo.rawValue),\(style.blurRadius ?? -1),\(style.background ?? "-")",
+            "classes=\(classNames?.joined(separator: ",") ?? "-")",
+            "encoder=\(encoder.codec ?? "-"),\(encoder.crf),\(encoder.preset),\(encoder.pixelFormat ?? "-")",
+            "audio=\(includeAudio)", "video=\(output != nil)",
+            "masks=\(masks.map { "\($0.format.rawValue),\($0.size.rawValue),\($0.values.rawValue)" } ?? "-")",
+            "smooth=\(smoothing)", "max-frames=\(maxFrames ?? -1)", "optimize=\(optimizeModel)",
+        ]
+        return parts.joined(separator: " ")
+    }
+
     /// What each frame's segmentation must carry for the outputs asked for (`video`: whether an
     /// overlay is drawn).
     func segmentationNeeds(video: Bool) -> SegmentationNeeds {

@@ -13,16 +13,19 @@ public final class SegmentationPipeline: Sendable {
     private let stop = StopFlag()
     private let progressState = Locked(SegmentProgress())
     private let injectedFailure: InjectedFailure?
+    private let models: ModelCache?
 
-    /// Creates a pipeline; nothing is opened until `run`.
-    public convenience init(configuration: SegmentConfiguration) {
-        self.init(configuration: configuration, injectedFailure: nil)
+    /// Creates a pipeline; nothing is opened until `run`. With `models`, the model is borrowed
+    /// from the cache (and returned after the run) instead of loaded and prepared anew.
+    public convenience init(configuration: SegmentConfiguration, models: ModelCache? = nil) {
+        self.init(configuration: configuration, injectedFailure: nil, models: models)
     }
 
     /// Tests only: a pipeline whose stage `injectedFailure.stage` fails on purpose.
-    init(configuration: SegmentConfiguration, injectedFailure: InjectedFailure?) {
+    init(configuration: SegmentConfiguration, injectedFailure: InjectedFailure?, models: ModelCache? = nil) {
         self.configuration = configuration
         self.injectedFailure = injectedFailure
+        self.models = models
     }
 
     /// Asks the run to stop reading input; frames already decoded are still written. Safe from
@@ -38,7 +41,8 @@ public final class SegmentationPipeline: Sendable {
     public func run() throws -> SegmentResult {
         let config = configuration
         try config.checkOutputs()
-        let plan = try JobPlan(configuration: config, census: census, stop: stop)
+        let plan = try JobPlan(configuration: config, census: census, stop: stop, models: models)
+        defer { models?.checkin(plan.model) }
         let policy = config.live ? InputPolicy.live : InputPolicy.recorded
         try stop.throwIfRaised()
         let outputs = try PipelineOutputs(plan: plan, configuration: config, policy: policy)

@@ -1,0 +1,130 @@
+import ArgumentParser
+import Foundation
+import VideoSeg
+
+/// `videoseg batch`: many videos, one process, resumable.
+struct BatchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "batch",
+        abstract: "Segment many videos: skip finished ones, go on past failures, report every video.",
+        discussion: """
+            Outputs mirror the inputs below --output-dir: a/b.mov → DIR/a/b.segmented.mp4 (and \
+            DIR/a/b.masks/ with --masks), each with a small done-record beside it; a rerun skips \
+            videos whose input and settings are unchanged. DIR/batch-report.jsonl gets one line per \
+            video. Exit codes: 0 every video done or skipped; 2 some failed (see the report); 64 bad \
+            usage; 130 stopped (unfinished videos leave no output).
+            """)
+
+    @Argument(help: "Video files, and folders searched recursively for videos.")
+    var inputs: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("Also read inputs from this file: one path or FFmpeg URL a line.", valueName: "file"))
+    var list: String?
+
+    @Option(name: .long, help: ArgumentHelp("Where the outputs go.", valueName: "dir"))
+    var outputDir: String
+
+    @Option(name: .long, help: "Videos processed at once (they share the cores).")
+    var jobs: Int = 1
+
+    @Option(name: .long, help: ArgumentHelp("Process only share I of N of the inputs (0-based), e.g. 0/4, for job arrays.", valueName: "I/N"))
+    var shard: String?
+
+    @OptionGroup var job: JobOptions
+
+    @Flag(name: .long, help: "Leave the audio out.")
+    var noAudio = false
+
+    func validate() throws {
+        guard jobs >= 1 && jobs <= 64 else { throw ValidationError("--jobs must be between 1 and 64") }
+        if job.output != nil { throw ValidationError("batch names its outputs after the inputs: use --output-dir, not -o") }
+        if inputs.isEmpty && list == nil { throw ValidationError("give input files or folders, or --list FILE") }
+        if let shard, BatchCommand.parseShard(shard) == nil { throw ValidationError("--shard: expected I/N with 0 ≤ I < N, got \"\(shard)\"") }
+    }
+
+    static func parseShard(_ text: String) -> (index: Int, count: Int)? {
+        let parts = text.split(separator: "/")
+        guard parts.count == 2, let index = Int(parts[0]), let count = Int(parts[1]), count > 0, index >= 0, index < count else { return nil }
+        return (index, count)
+    }
+
+    func run() throws {
+        CommandLineLog.bootstrap(verbose: job.verbose)
+        signal(SIGXFSZ, SIG_IGN)
+        let runner: BatchRunner
+        do {
+            var template = try job.configuration(input: "", defaultOutput: "video.mp4")
+            template.includeAudio = !noAudio
+            var selected = try BatchInput.collect(inputs, listFile: list)
+            if let shard, let (index, count) = BatchCommand.parseShard(shard) { selected = BatchInput.shard(selected, index: index, count: count) }
+            runner = BatchRunner(template: template, inputs: selected, outputDirectory: outputDir, jobs: jobs)
+        } catch {
+            throw ExitStatus.report(error)
+        }
+        let signals = StopSignals { runner.requestStop() }
+        let display = BatchDisplay(runner: runner, quiet: job.quiet)
+        display.start()
+        let outcomes: [BatchOutcome]
+        do {
+            outcomes = try runner.run()
+        } catch {
+            display.stop()
+            throw ExitStatus.report(error)
+        }
+        display.stop()
+        withExtendedLifetime(signals) {}
+        let count = { (status: BatchOutcome.Status) in outcomes.filter { $0.status == status }.count }
+        if !job.quiet {
+            for failed in outcomes where failed.status == .failed {
+                Terminal.error("failed: \(failed.error ?? "\(failed.input): unknown error")")
+            }
+            let stopped = outcomes.count < runner.inputs.count || count(.stopped) > 0 ? ", stopped early" : ""
+            Terminal.error("batch: \(count(.done)) done, \(count(.skipped)) skipped, \(count(.failed)) failed of \(runner.inputs.count) videos; models prepared: \(runner.modelsLoaded); report \(runner.reportPath)\(stopped)")
+        }
+        if outcomes.count < runner.inputs.count || count(.stopped) > 0 { throw ExitCode(ExitStatus.interrupted) }
+        if count(.failed) > 0 { throw ExitCode(2) }
+    }
+}
+
+/// One line per finished video on stderr: position, status, frames, and the ETA of the rest.
+final class BatchDisplay: @unchecked Sendable {
+    // @unchecked: `stopped` is behind a lock; the runner's progress is a locked snapshot.
+    private let runner: BatchRunner
+    private let quiet: Bool
+    private let stopped = Locked(false)
+    private let finished = DispatchSemaphore(value: 0)
+
+    init(runner: BatchRunner, quiet: Bool) {
+        self.runner = runner
+        self.quiet = quiet
+    }
+
+    func start() {
+        guard !quiet else { return }
+        let started = Date()
+        Thread { [self] in
+            var shown = 0
+            while true {
+                let done = stopped.current
+                let progress = runner.progress
+                if progress.videosFinished > shown {
+                    shown = progress.videosFinished
+                    let elapsed = Date().timeIntervalSince(started)
+                    let left = Double(progress.videosTotal - shown) * elapsed / Double(max(1, shown))
+                    Terminal.error(String(format: "batch: %d/%d videos (%d done, %d skipped, %d failed), %d frames, %.0f s, ETA %.0f s",
+                                          shown, progress.videosTotal, progress.done, progress.skipped, progress.failed, progress.frames,
+                                          elapsed, left))
+                }
+                if done { break }
+                usleep(200_000)
+            }
+            finished.signal()
+        }.start()
+    }
+
+    func stop() {
+        guard !quiet else { return }
+        stopped.withLock { $0 = true }
+        finished.wait()
+    }
+}

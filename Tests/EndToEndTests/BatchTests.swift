@@ -1,0 +1,103 @@
+import Foundation
+import Testing
+
+@testable import VideoSeg
+
+extension EndToEnd {
+    /// `videoseg batch` on a folder of clips the test makes: one with audio, one rotated, one
+    /// corrupt, and a picture named in a list.
+    @Suite struct Batch {
+        func makeClips(_ scratch: Scratch, count: Int = 2, seconds: String = "1") throws -> String {
+            let folder = scratch.path("clips")
+            try FileManager.default.createDirectory(atPath: folder + "/sub", withIntermediateDirectories: true)
+            for index in 0..<count {
+                try ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=96x64:rate=10", "-f", "lavfi", "-i", "sine", "-t", seconds,
+                            "-c:v", "libx264", "-c:a", "aac", folder + "/clip\(index).mp4"])
+            }
+            try ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=96x64:rate=10", "-t", "1", "-c:v", "libx264", "-metadata:s:v:0", "rotate=90",
+                        folder + "/sub/turned.mp4"])
+            let whole = try Data(contentsOf: URL(fileURLWithPath: folder + "/clip0.mp4"))
+            try whole.prefix(2000).write(to: URL(fileURLWithPath: folder + "/sub/broken.mp4"))
+            return folder
+        }
+
+        func report(_ folder: String) throws -> [[String: Any]] {
+            try String(contentsOfFile: folder + "/batch-report.jsonl", encoding: .utf8).split(separator: "\n")
+                .map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        }
+
+        func statuses(_ lines: [[String: Any]]) -> [String: String] {
+            Dictionary(uniqueKeysWithValues: lines.map { (URL(fileURLWithPath: $0["input"] as! String).lastPathComponent, $0["status"] as! String) })
+        }
+
+        @Test func aBatchDoesEveryGoodVideoAsSegmentWouldAndResumes() throws {
+            let scratch = try Scratch()
+            let clips = try makeClips(scratch)
+            let picture = scratch.path("still.png")
+            try ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=96x64", "-frames:v", "1", picture])
+            let list = scratch.path("list.txt")
+            try picture.write(toFile: list, atomically: true, encoding: .utf8)
+            let out = scratch.path("out"), model = try makeChannelModel(in: scratch)
+            let arguments = ["batch", clips, "--list", list, "--output-dir", out, "--model", model, "--threads", "1", "--jobs", "2"]
+            let first = try videoseg(arguments)
+            #expect(first.status == 2, "\(first.stderr)")
+            #expect(statuses(try report(out)) == ["clip0.mp4": "done", "clip1.mp4": "done", "turned.mp4": "done", "broken.mp4": "failed",
+                                                  "still.png": "done"])
+            #expect(try report(out).first { ($0["input"] as? String)?.hasSuffix("broken.mp4") == true }?["error"] as? String != nil)
+
+            // The same frames as `segment` writes for the clip alone.
+            let alone = scratch.path("alone.mp4")
+            let single = try videoseg(["segment", clips + "/clip1.mp4", "-o", alone, "--model", model, "--threads", "1"])
+            try #require(single.status == 0, "\(single.stderr)")
+            let batched = out + "/clips/clip1.segmented.mp4"
+            #expect(try Probe.rawFrames(batched, pixelFormat: "yuv420p") == Probe.rawFrames(alone, pixelFormat: "yuv420p"))
+            #expect(try Probe(batched).audio != nil)
+
+            // A rerun does no work for the done videos and tries the broken one again.
+            let second = try videoseg(arguments)
+            #expect(second.status == 2)
+            #expect(statuses(try report(out)) == ["clip0.mp4": "skipped", "clip1.mp4": "skipped", "turned.mp4": "skipped",
+                                                  "broken.mp4": "failed", "still.png": "skipped"])
+            #expect(second.stderr.contains("models prepared: 0"), "\(second.stderr)")
+
+            // Other settings: done again.
+            let third = try videoseg(arguments + ["--alpha", "0.8"])
+            #expect(statuses(try report(out))["clip0.mp4"] == "done", "\(third.stderr)")
+            #expect(!FileManager.default.enumerator(atPath: out)!.contains { ($0 as! String).contains("partial") })
+        }
+
+        @Test func shardsTogetherCoverEveryInputOnce() throws {
+            let scratch = try Scratch()
+            let clips = try makeClips(scratch, count: 4)
+            let model = try makeChannelModel(in: scratch)
+            var seen: [String] = []
+            for shard in 0..<3 {
+                let out = scratch.path("out\(shard)")
+                _ = try videoseg(["batch", clips, "--output-dir", out, "--model", model, "--threads", "1", "--shard", "\(shard)/3"])
+                seen += try report(out).map { $0["input"] as! String }
+            }
+            #expect(seen.count == 6 && Set(seen).count == 6, "\(seen)")
+        }
+
+        @Test func aStopMidBatchLeavesOnlyFinishedVideos() throws {
+            let scratch = try Scratch()
+            let clips = try makeClips(scratch, count: 6, seconds: "4")
+            let out = scratch.path("out")
+            let (run, signalled, _) = try videosegInterrupted(
+                ["batch", clips, "--output-dir", out, "--model", try makeChannelModel(in: scratch), "--threads", "1"],
+                signal: SIGINT, after: "batch: 1/")
+            #expect(signalled)
+            #expect(run.status == 130, "\(run.stderr)")
+            let files = (FileManager.default.enumerator(atPath: out)?.allObjects as? [String]) ?? []
+            let videos = files.filter { $0.hasSuffix(".segmented.mp4") }
+            #expect(!videos.isEmpty && videos.count < 8)
+            for video in videos {
+                let stem = String(video.dropLast(".segmented.mp4".count))
+                #expect(files.contains(stem + ".videoseg-done.json"), "\(video) has no done-record")
+            }
+            #expect(!files.contains { $0.contains("partial") }, "\(files)")
+            let lines = try report(out)
+            #expect(lines.filter { $0["status"] as? String == "done" }.count == videos.count)
+        }
+    }
+}

@@ -1,0 +1,45 @@
+import Foundation
+import Testing
+
+@testable import VideoSeg
+
+/// How a batch names its outputs: mirrored relative paths, collisions kept apart, URLs and odd
+/// paths made safe, shards that cover the inputs exactly once.
+@Suite struct BatchInputTests {
+    @Test func namesMirrorThePathsBelowTheSharedFolder() {
+        let named = BatchInput.named(["/data/clips/a/b.mov", "/data/clips/c.mp4", "/data/clips/a/d/e.mkv"])
+        #expect(named.map(\.name) == ["a/b", "c", "a/d/e"])
+    }
+
+    @Test func twoInputsThatWouldMeetKeepTheirExtensions() {
+        let named = BatchInput.named(["/v/b.mov", "/v/b.mkv", "/v/c.mp4"])
+        #expect(named.map(\.name) == ["b.mov", "b.mkv", "c"])
+    }
+
+    @Test func urlsAndStrangePathsStayInsideTheFolder() {
+        let named = BatchInput.named(["rtsp://cam.local:554/live?x=1", "/a/../b/c d.mp4", "/x/.."])
+        for input in named {
+            #expect(!input.name.hasPrefix("/") && !input.name.split(separator: "/").contains(".."), "\(input.name)")
+        }
+        #expect(named[0].name == "urls/rtsp___cam.local_554_live_x_1")
+        #expect(named[1].name.hasSuffix("c_d"))
+    }
+
+    @Test func shardsCoverEveryInputExactlyOnce() {
+        let inputs = BatchInput.named((0..<10).map { "/v/\($0).mp4" })
+        let shards = (0..<3).map { BatchInput.shard(inputs, index: $0, count: 3) }
+        #expect(shards.map(\.count) == [4, 3, 3])
+        #expect(Set(shards.flatMap { $0.map(\.source) }) == Set(inputs.map(\.source)))
+        #expect(shards.flatMap { $0 }.count == inputs.count)
+    }
+
+    @Test func theSettingsHashIsStableAndSeesStyleChanges() {
+        var configuration = SegmentConfiguration(input: "in.mp4", output: "o.mp4", modelPath: nil)
+        let first = stableHash(configuration.outputSettingsDescription)
+        #expect(first == stableHash(configuration.outputSettingsDescription))
+        configuration.input = "other.mp4"
+        #expect(first == stableHash(configuration.outputSettingsDescription))
+        configuration.style.alpha = 0.7
+        #expect(first != stableHash(configuration.outputSettingsDescription))
+    }
+}
