@@ -30,9 +30,9 @@ final class EffectRenderer: @unchecked Sendable {
         let radius = EffectRenderer.radius(style, width: layout.width, height: layout.height)
         switch style.mode {
         case .blur:
-            // Blur a copy shrunk so the radius is about four samples there: the same look for a
+            // Blur a copy shrunk so the radius is about three samples there: the same look for a
             // fraction of the work, and swscale's area average is the first smoothing pass.
-            let factor = max(1, radius / 4)
+            let factor = max(1, radius / 3)
             shrink = sink.makeResizer(width: -(-layout.width / factor), height: -(-layout.height / factor), filter: .area, census: census)
             grow = sink.makeResizer(width: layout.width, height: layout.height, filter: .bilinear, census: census)
             smallRadius = max(1, radius / factor)

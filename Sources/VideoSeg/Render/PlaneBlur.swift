@@ -1,51 +1,57 @@
-/// Blurs one plane in place with three passes of a box filter across and three down (close to a
-/// Gaussian of the same reach), with running sums: the cost does not grow with the radius.
-/// Edges repeat the border sample.
+/// Blurs one plane in place with passes of a box filter across and down (two each: a tent,
+/// close enough to a Gaussian after the area-averaged shrink before it), with running sums, so
+/// the cost does not grow with the radius, and down the plane a row at a time, so memory is
+/// read in order. Edges repeat the border sample.
 enum PlaneBlur {
+    static let passes = 2
+
     static func blur(_ plane: PlaneView, width: Int, height: Int, radius: Int, sixteenBit: Bool) {
-        guard radius > 0, width > 1 || height > 1 else { return }
-        var line = [Int32](repeating: 0, count: max(width, height))
-        var result = [Int32](repeating: 0, count: max(width, height))
-        for _ in 0..<3 {
-            for y in 0..<height {
-                let row = plane.pixels + y * plane.stride
-                load(row, step: sixteenBit ? 2 : 1, count: width, sixteenBit: sixteenBit, into: &line)
-                box(line, count: width, radius: radius, into: &result)
-                store(result, row, step: sixteenBit ? 2 : 1, count: width, sixteenBit: sixteenBit)
-            }
-            for x in 0..<width {
-                let column = plane.pixels + x * (sixteenBit ? 2 : 1)
-                load(column, step: plane.stride, count: height, sixteenBit: sixteenBit, into: &line)
-                box(line, count: height, radius: radius, into: &result)
-                store(result, column, step: plane.stride, count: height, sixteenBit: sixteenBit)
-            }
+        guard radius > 0, width > 0, height > 0 else { return }
+        if sixteenBit {
+            blur(plane, width: width, height: height, radius: radius, sample: UInt16.self)
+        } else {
+            blur(plane, width: width, height: height, radius: radius, sample: UInt8.self)
         }
     }
 
-    private static func load(_ start: UnsafeMutableRawPointer, step: Int, count: Int, sixteenBit: Bool, into line: inout [Int32]) {
-        for index in 0..<count {
-            let sample = start + index * step
-            line[index] = sixteenBit ? Int32(sample.load(as: UInt16.self)) : Int32(sample.load(as: UInt8.self))
-        }
-    }
-
-    private static func store(_ line: [Int32], _ start: UnsafeMutableRawPointer, step: Int, count: Int, sixteenBit: Bool) {
-        for index in 0..<count {
-            let sample = start + index * step
-            if sixteenBit { sample.storeBytes(of: UInt16(truncatingIfNeeded: line[index]), as: UInt16.self) } else {
-                sample.storeBytes(of: UInt8(truncatingIfNeeded: line[index]), as: UInt8.self)
-            }
-        }
-    }
-
-    /// The mean of each sample's 2·radius + 1 neighbours, rounded.
-    private static func box(_ line: [Int32], count: Int, radius: Int, into result: inout [Int32]) {
+    private static func blur<Sample: FixedWidthInteger & UnsignedInteger>(
+        _ plane: PlaneView, width: Int, height: Int, radius: Int, sample: Sample.Type
+    ) {
+        var line = [Int32](repeating: 0, count: width)
+        var sums = [Int32](repeating: 0, count: width)
+        var copy = [Sample](repeating: 0, count: width * height)
         let span = Int32(2 * radius + 1)
-        var sum: Int32 = 0
-        for offset in -radius...radius { sum += line[min(count - 1, max(0, offset))] }
-        for index in 0..<count {
-            result[index] = (sum + span / 2) / span
-            sum += line[min(count - 1, index + radius + 1)] - line[max(0, index - radius)]
+        func row(_ y: Int) -> UnsafeMutablePointer<Sample> { (plane.pixels + y * plane.stride).assumingMemoryBound(to: Sample.self) }
+        for _ in 0..<passes {
+            // Across: each row on its own.
+            for y in 0..<height {
+                let samples = row(y)
+                for x in 0..<width { line[x] = Int32(samples[x]) }
+                var sum: Int32 = 0
+                for offset in -radius...radius { sum += line[min(width - 1, max(0, offset))] }
+                for x in 0..<width {
+                    samples[x] = Sample(truncatingIfNeeded: (sum + span / 2) / span)
+                    sum += line[min(width - 1, x + radius + 1)] - line[max(0, x - radius)]
+                }
+            }
+            // Down: a running sum per column, from a copy of the rows as they were.
+            copy.withUnsafeMutableBufferPointer { copy in
+                for y in 0..<height { (copy.baseAddress! + y * width).update(from: row(y), count: width) }
+                for x in 0..<width { sums[x] = 0 }
+                for offset in -radius...radius {
+                    let source = copy.baseAddress! + min(height - 1, max(0, offset)) * width
+                    for x in 0..<width { sums[x] += Int32(source[x]) }
+                }
+                for y in 0..<height {
+                    let target = row(y)
+                    let entering = copy.baseAddress! + min(height - 1, y + radius + 1) * width
+                    let leaving = copy.baseAddress! + max(0, y - radius) * width
+                    for x in 0..<width {
+                        target[x] = Sample(truncatingIfNeeded: (sums[x] + span / 2) / span)
+                        sums[x] += Int32(entering[x]) - Int32(leaving[x])
+                    }
+                }
+            }
         }
     }
 }
