@@ -176,6 +176,31 @@ extension EndToEnd {
             #expect(wrong == 0, "\(wrong) alpha samples differ from the mask")
         }
 
+        @Test func softEdgesGiveTheForegroundProbabilityAsAlpha() throws {
+            let scratch = try Scratch()
+            let input = try makeInput(scratch) { x, _, _ in (UInt8(100 + 4 * x), 60, UInt8(80 + 3 * x)) }
+            let output = scratch.path("soft.mkv"), masks = scratch.path("p")
+            let result = try videoseg(["segment", input, "-o", output, "--model", try makeChannelModel(in: scratch, inputSize: .fixed(width: 16, height: 12)),
+                                       "--style", "cutout", "--threads", "1", "--masks", masks, "--mask-values", "probability", "--mask-format", "npy"])
+            try #require(result.status == 0, "\(result.stderr)")
+            let after = try planes(output, alpha: true)
+            // The probability mask of the same run, float16, at the source size.
+            let data = try Data(contentsOf: URL(fileURLWithPath: masks + "/000000.npy"))
+            let header = 10 + Int(data[8]) + Int(data[9]) << 8
+            let probabilities = data.subdata(in: header..<data.count).withUnsafeBytes { Array($0.bindMemory(to: UInt16.self)) }
+                .map { Float(Float16(bitPattern: UInt16(littleEndian: $0))) }
+            try #require(probabilities.count == Self.width * Self.height)
+            var worst: Float = 0
+            for y in 0..<Self.height {
+                for x in 0..<Self.width {
+                    let alpha = Float(sample(after, frame: 0, plane: 3, x: x, y: y, planes: 4))
+                    worst = max(worst, abs(alpha - probabilities[y * Self.width + x] * 255))
+                }
+            }
+            #expect(worst <= 1, "alpha off by \(worst) from probability × 255")
+            #expect(Set(probabilities.map { ($0 * 20).rounded() }).count > 3, "the picture must have more than two levels of probability")
+        }
+
         @Test func aCutOutToAFileWithoutAlphaIsRefused() throws {
             let scratch = try Scratch()
             let input = try makeInput(scratch) { _, _, _ in (200, 30, 30) }
