@@ -75,11 +75,19 @@ struct JobOptions: ParsableArguments {
     func validate() throws {
         guard (0...1).contains(alpha) else { throw ValidationError("--alpha must be between 0 and 1") }
         guard smooth >= 0 && smooth < 1 else { throw ValidationError("--smooth must be at least 0 and below 1") }
-        guard threads > 0 else { throw ValidationError("--threads must be at least 1") }
-        guard queueDepth > 0 else { throw ValidationError("--queue-depth must be at least 1") }
+        try ResourceLimits.checkThreads(threads)
+        try ResourceLimits.checkQueueDepth(queueDepth)
         if let maxFrames, maxFrames <= 0 { throw ValidationError("--max-frames must be at least 1") }
         if noVideo && masks == nil { throw ValidationError("--no-video needs --masks DIR: there would be nothing to write") }
         if noVideo && output != nil { throw ValidationError("--no-video and --output contradict each other") }
+        if let classes, JobOptions.classList(classes).isEmpty {
+            throw ValidationError("--classes needs at least one class name or id (e.g. person,dog)")
+        }
+    }
+
+    /// The names in a `--classes` list, blanks left out.
+    static func classList(_ text: String) -> [String] {
+        text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 
     /// The configuration for `input`, writing `defaultOutput` unless told otherwise.
@@ -94,7 +102,7 @@ struct JobOptions: ParsableArguments {
         configuration.inputSize = try modelOptions.parsedInputSize()
         configuration.style = OverlayStyle(mode: style, alpha: alpha, edges: edges)
         configuration.smoothing = smooth
-        configuration.classNames = classes.map { $0.split(separator: ",").map(String.init) }
+        configuration.classNames = classes.map(JobOptions.classList)
         configuration.encoder = EncoderSettings(codec: codec, crf: crf, preset: preset)
         configuration.encoder.pixelFormat = pixelFormat
         configuration.maxFrames = maxFrames
