@@ -7,7 +7,7 @@ struct JobOptions: ParsableArguments {
     @Option(name: [.short, .long], help: ArgumentHelp("Annotated video to write; the extension picks the container.", valueName: "file"))
     var output: String?
 
-    @Flag(name: .long, help: "Replace an existing output (and VideoSeg's files in a non-empty --masks folder).")
+    @Flag(name: .long, help: "Replace an existing output and --stats-json file (and VideoSeg's files in a non-empty --masks folder).")
     var overwrite = false
 
     @Option(name: .long, help: ArgumentHelp("Also write one class-index mask per frame into this folder, with labels.json and manifest.jsonl.", valueName: "dir"))
@@ -80,6 +80,9 @@ struct JobOptions: ParsableArguments {
         if let maxFrames, maxFrames <= 0 { throw ValidationError("--max-frames must be at least 1") }
         if noVideo && masks == nil { throw ValidationError("--no-video needs --masks DIR: there would be nothing to write") }
         if noVideo && output != nil { throw ValidationError("--no-video and --output contradict each other") }
+        if let statsJson, let output, URL(fileURLWithPath: statsJson).standardizedFileURL == URL(fileURLWithPath: output).standardizedFileURL {
+            throw ValidationError("--stats-json and --output name the same file")
+        }
         if let classes, JobOptions.classList(classes).isEmpty {
             throw ValidationError("--classes needs at least one class name or id (e.g. person,dog)")
         }
