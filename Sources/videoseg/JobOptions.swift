@@ -107,6 +107,10 @@ struct JobOptions: ParsableArguments {
         configuration.smoothing = smooth
         configuration.classNames = classes.map(JobOptions.classList)
         configuration.encoder = EncoderSettings(codec: codec, crf: crf, preset: preset)
+        // An error like --codec's (exit 1, one line), before libx264 prints its own to stderr.
+        if let outputPath, let problem = configuration.encoder.presetProblem(forOutput: outputPath) {
+            throw VideoSegError.invalidOption(problem)
+        }
         configuration.encoder.pixelFormat = pixelFormat
         configuration.maxFrames = maxFrames
         configuration.queueDepth = queueDepth

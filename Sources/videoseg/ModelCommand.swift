@@ -30,6 +30,9 @@ struct ModelInfoCommand: ParsableCommand {
     }
 
     func run() throws {
+        // FFmpeg's and libtorch's own messages (an unreadable --image) stay out of the output:
+        // the one-line error says what failed.
+        CommandLineLog.bootstrap(verbose: false)
         do {
             if let modelFile {
                 try describe(modelFile)
