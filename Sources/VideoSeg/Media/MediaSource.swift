@@ -282,6 +282,14 @@ public final class MediaSource: @unchecked Sendable {
                 }
             } else if let audio = audioStream, index == audio.pointee.index {
                 keepContinuous(packet, stream: audio, fallbackDuration: audioPacketDuration(audio))
+                // Audio is copied, not decoded, so only damage the demuxer flags is seen. Such a
+                // packet is dropped: copied, it can fail the whole output (MP4's ADTS-to-ASC
+                // filter refuses a broken ADTS header), while a gap of one packet plays.
+                if packet.pointee.flags & AV_PKT_FLAG_CORRUPT != 0 {
+                    warn("dropped a corrupt audio packet at timestamp \(packet.pointee.pts) (the demuxer flagged it)")
+                    av_packet_unref(packet)
+                    continue
+                }
                 guard advances(packet, after: &lastAudioTimestamp, kind: "an audio") else {
                     av_packet_unref(packet)
                     continue
