@@ -28,6 +28,13 @@ static inline int vs_averror_encoder_not_found(void) { return AVERROR_ENCODER_NO
 static inline int64_t vs_nopts_value(void) { return AV_NOPTS_VALUE; }
 static inline int vs_time_base_den(void) { return AV_TIME_BASE; }
 
+// The versions VideoSeg was compiled against ("Lavf59.27.100", ...): string macros built with
+// AV_STRINGIFY, which Swift cannot import.
+static inline const char *vs_avformat_ident(void) { return LIBAVFORMAT_IDENT; }
+static inline const char *vs_avcodec_ident(void) { return LIBAVCODEC_IDENT; }
+static inline const char *vs_swscale_ident(void) { return LIBSWSCALE_IDENT; }
+static inline const char *vs_avutil_ident(void) { return LIBAVUTIL_IDENT; }
+
 /// Writes FFmpeg's message for `code` into `buffer` (av_err2str is a macro over a compound literal).
 static inline const char *vs_error_string(int code, char *buffer, size_t size) {
     av_strerror(code, buffer, size);

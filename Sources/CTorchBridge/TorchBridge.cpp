@@ -2,11 +2,14 @@
 
 #include <ATen/Parallel.h>
 #include <torch/script.h>
+#include <torch/version.h>
 #include <torch/csrc/jit/passes/freeze_module.h>
 #include <torch/csrc/jit/passes/frozen_graph_optimizations.h>
 
 #include <atomic>
 #include <algorithm>
+#include <cctype>
+#include <vector>
 #include <ctime>
 #include <cstdio>
 #include <cstdlib>
@@ -45,8 +48,52 @@ std::string firstLine(const std::string &message) {
     return line.empty() ? std::string("unknown libtorch error") : line;
 }
 
+/// Whether `line` reads like a Python exception line, "RuntimeError: ..." or
+/// "builtins.Exception: ...": a dotted identifier at the start, then ": ".
+bool looksLikeCause(const std::string &line) {
+    size_t colon = line.find(": ");
+    if (colon == std::string::npos || colon == 0 || !(std::isalpha(static_cast<unsigned char>(line[0])) || line[0] == '_')) return false;
+    for (size_t i = 0; i < colon; i++) {
+        const unsigned char c = static_cast<unsigned char>(line[i]);
+        if (!(std::isalnum(c) || c == '_' || c == '.')) return false;
+    }
+    return true;
+}
+
+/// What went wrong, on one line. An exception raised inside TorchScript reads "The following
+/// operation failed in the TorchScript interpreter." then tracebacks whose source excerpts end
+/// at a "<--- HERE" marker, and only then the cause ("RuntimeError: shape '[5]' is invalid ...",
+/// "builtins.RuntimeError: boom from the model"): the first line after the last marker that
+/// reads like an exception, else the last line. Other messages keep their first line.
+std::string causeLine(const std::string &message) {
+    const std::string first = firstLine(message);
+    if (first != "The following operation failed in the TorchScript interpreter.") return first;
+    std::vector<std::string> lines;
+    size_t begin = 0;
+    while (begin <= message.size()) {
+        size_t end = message.find('\n', begin);
+        if (end == std::string::npos) end = message.size();
+        if (end > begin) lines.push_back(message.substr(begin, end - begin));
+        begin = end + 1;
+    }
+    size_t from = 0;
+    for (size_t i = 0; i < lines.size(); i++) {
+        if (lines[i].find("<--- HERE") != std::string::npos) from = i + 1;
+    }
+    std::string cause = lines.empty() ? first : lines.back();
+    for (size_t i = from; i < lines.size(); i++) {
+        if (looksLikeCause(lines[i])) {
+            cause = lines[i];
+            break;
+        }
+    }
+    const std::string builtins = "builtins.";
+    if (cause.rfind(builtins, 0) == 0) cause.erase(0, builtins.size());
+    return firstLine(cause) + " (raised in the TorchScript model)";
+}
+
 void setError(char **error, const std::string &message) {
-    if (error) *error = copyString(firstLine(message));
+    if (error) *error = copyString(causeLine(message));
 }
 
 std::atomic<VSTorchWarningCallback> warningCallback{nullptr};
@@ -173,6 +220,10 @@ int32_t vs_torch_get_num_threads(void) { return at::get_num_threads(); }
 
 void vs_torch_set_warning_callback(VSTorchWarningCallback callback) { warningCallback.store(callback); }
 
+const char *vs_torch_version(void) { return TORCH_VERSION; }
+
+int32_t vs_torch_has_cuda(void) { return at::hasCUDA() ? 1 : 0; }
+
 VSTorchModel *vs_torch_model_load(const char *path, char **error) {
     VSTorchModel *result = nullptr;
     guarded(error, [&] {
@@ -279,7 +330,8 @@ const char *vs_torch_model_optimization(const VSTorchModel *model) { return mode
 
 int32_t vs_torch_model_segment(VSTorchModel *model, const float *input, int32_t batch, int32_t height, int32_t width,
                                uint8_t *classes, size_t capacity, float *scores, size_t score_capacity, int64_t out_shape[4],
-                               char **error) {
+                               int64_t *nonfinite, char **error) {
+    if (nonfinite) *nonfinite = 0;
     return guarded(error, [&] {
         c10::InferenceMode guard;
         auto output = forward(model, input, batch, height, width, out_shape);
@@ -287,6 +339,12 @@ int32_t vs_torch_model_segment(VSTorchModel *model, const float *input, int32_t 
         size_t count = static_cast<size_t>(out_shape[0] * out_shape[2] * out_shape[3]);
         if (count > capacity) throw std::runtime_error("class map buffer too small for output " + c10::str(output.sizes()));
         auto values = output.to(torch::kFloat32).contiguous();
+        // NaN or infinite scores would reach the renderer's integer arithmetic: count them for
+        // the caller's warning and make them finite as torch.nan_to_num does (NaN 0, ±inf the
+        // largest finite floats), so such a frame shows no class rather than crashing the run.
+        const int64_t nonFinite = values.numel() - torch::isfinite(values).sum().item<int64_t>();
+        if (nonfinite) *nonfinite = nonFinite;
+        if (nonFinite > 0) values = torch::nan_to_num(values, 0.0);
         argmaxOverChannels(values, classes);
         if (scores) {
             if (static_cast<size_t>(values.numel()) > score_capacity) {

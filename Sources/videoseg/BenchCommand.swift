@@ -43,6 +43,10 @@ struct BenchCommand: ParsableCommand {
 
     static let checkout = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
+    func validate() throws {
+        try ResourceLimits.checkThreads(threads)
+    }
+
     func run() throws {
         CommandLineLog.bootstrap(verbose: false)
         do {

@@ -7,7 +7,7 @@ struct JobOptions: ParsableArguments {
     @Option(name: [.short, .long], help: ArgumentHelp("Annotated video to write; the extension picks the container.", valueName: "file"))
     var output: String?
 
-    @Flag(name: .long, help: "Replace an existing output (and VideoSeg's files in a non-empty --masks folder).")
+    @Flag(name: .long, help: "Replace an existing output and --stats-json file (and VideoSeg's files in a non-empty --masks folder).")
     var overwrite = false
 
     @Option(name: .long, help: ArgumentHelp("Also write one class-index mask per frame into this folder, with labels.json and manifest.jsonl.", valueName: "dir"))
@@ -87,11 +87,22 @@ struct JobOptions: ParsableArguments {
         if let blurRadius, !(1...500).contains(blurRadius) { throw ValidationError("--blur-radius must be between 1 and 500") }
         if style == .replace && background == nil { throw ValidationError("--style replace needs --background FILE or COLOR (e.g. #00B140)") }
         if background != nil && style != .replace { throw ValidationError("--background goes with --style replace") }
-        guard threads > 0 else { throw ValidationError("--threads must be at least 1") }
-        guard queueDepth > 0 else { throw ValidationError("--queue-depth must be at least 1") }
+        try ResourceLimits.checkThreads(threads)
+        try ResourceLimits.checkQueueDepth(queueDepth)
         if let maxFrames, maxFrames <= 0 { throw ValidationError("--max-frames must be at least 1") }
         if noVideo && masks == nil { throw ValidationError("--no-video needs --masks DIR: there would be nothing to write") }
         if noVideo && output != nil { throw ValidationError("--no-video and --output contradict each other") }
+        if let statsJson, let output, URL(fileURLWithPath: statsJson).standardizedFileURL == URL(fileURLWithPath: output).standardizedFileURL {
+            throw ValidationError("--stats-json and --output name the same file")
+        }
+        if let classes, JobOptions.classList(classes).isEmpty {
+            throw ValidationError("--classes needs at least one class name or id (e.g. person,dog)")
+        }
+    }
+
+    /// The names in a `--classes` list, blanks left out.
+    static func classList(_ text: String) -> [String] {
+        text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 
     /// The configuration for `input`, writing `defaultOutput` unless told otherwise.
@@ -109,8 +120,12 @@ struct JobOptions: ParsableArguments {
         configuration.style.blurRadius = blurRadius
         configuration.style.background = background
         configuration.smoothing = smooth
-        configuration.classNames = classes.map { $0.split(separator: ",").map(String.init) }
+        configuration.classNames = classes.map(JobOptions.classList)
         configuration.encoder = EncoderSettings(codec: codec, crf: crf, preset: preset)
+        // An error like --codec's (exit 1, one line), before libx264 prints its own to stderr.
+        if let outputPath, let problem = configuration.encoder.presetProblem(forOutput: outputPath) {
+            throw VideoSegError.invalidOption(problem)
+        }
         configuration.encoder.pixelFormat = pixelFormat
         configuration.maxFrames = maxFrames
         configuration.queueDepth = queueDepth

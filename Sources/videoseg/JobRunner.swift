@@ -22,6 +22,8 @@ enum JobRunner {
     }
 
     private static func execute(_ configuration: SegmentConfiguration, options: JobOptions, progress: ProgressMode, inputName: String) throws -> Int32 {
+        // Refused before the run, not after minutes of work; checked again when written.
+        if let path = options.statsJson { try OutputPolicy.check(output: path, input: configuration.input, overwrite: options.overwrite) }
         let pipeline = SegmentationPipeline(configuration: configuration)
         let signals = StopSignals { pipeline.requestStop() }
         let reporter: ProgressReporter?
@@ -61,13 +63,17 @@ enum JobRunner {
             Terminal.raw(String(format: "videoseg: %d frames in %.2f s (%.1f fps)%@ -> %@%@\n", max(result.framesWritten, result.masksWritten),
                                 result.seconds, result.framesPerSecond, live, destinations.joined(separator: ", "), stopped))
         }
-        if let path = options.statsJson { try writeStats(result, input: inputName, live: configuration.live, to: path) }
+        if let path = options.statsJson {
+            try writeStats(result, input: inputName, live: configuration.live, to: path, overwrite: options.overwrite)
+        }
         if result.interrupted { return ExitStatus.interrupted }
         if result.inputDamaged { return ExitStatus.inputDamaged }
         return 0
     }
 
-    private static func writeStats(_ result: SegmentResult, input: String, live: Bool, to path: String) throws {
+    /// Writes the statistics under the same policy as the video: an existing file only with
+    /// `overwrite`, never a symlink, device or folder, and atomically (temporary file, rename).
+    private static func writeStats(_ result: SegmentResult, input: String, live: Bool, to path: String, overwrite: Bool) throws {
         var stats: [String: Any] = [
             "input": input, "output": result.output ?? NSNull(), "frames": result.framesWritten, "frames_decoded": result.framesDecoded,
             "masks": result.masksWritten, "mask_directory": result.maskDirectory ?? NSNull(), "encoder": result.encoder ?? NSNull(),
@@ -84,8 +90,6 @@ enum JobRunner {
             stats["latency_max_seconds"] = result.maxLatency ?? NSNull()
         }
         let data = try JSONSerialization.data(withJSONObject: stats, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-        guard FileManager.default.createFile(atPath: path, contents: data) else {
-            throw VideoSegError.outputNotWritable(path: path, reason: "cannot write the statistics file")
-        }
+        try OutputPolicy.writeAtomically(data, to: path, overwrite: overwrite)
     }
 }

@@ -24,7 +24,15 @@ struct ModelInfoCommand: ParsableCommand {
     @Option(name: .long, help: "libtorch threads.")
     var threads: Int = SegmentConfiguration.defaultThreads
 
+    func validate() throws {
+        _ = try ModelOptions.inputSize(inputSize)
+        try ResourceLimits.checkThreads(threads)
+    }
+
     func run() throws {
+        // FFmpeg's and libtorch's own messages (an unreadable --image) stay out of the output:
+        // the one-line error says what failed.
+        CommandLineLog.bootstrap(verbose: false)
         do {
             if let modelFile {
                 try describe(modelFile)
@@ -50,14 +58,7 @@ struct ModelInfoCommand: ParsableCommand {
         print("input size: \(metadata.inputSize.map { "\($0)" } ?? "400 (short side)")\(fixed)")
         print("mean: \(format(metadata.mean ?? [0, 0, 0]))  std: \(format(metadata.std ?? [1, 1, 1]))")
         guard let image else { return }
-        var size: InputSize?
-        if let inputSize {
-            guard let parsed = InputSize(parsing: inputSize) else {
-                throw VideoSegError.invalidOption("--input-size: \"\(inputSize)\" is not WxH or a positive number")
-            }
-            size = parsed
-        }
-        let result = try ModelInspection.inspect(model: model, imagePath: image, inputSize: size)
+        let result = try ModelInspection.inspect(model: model, imagePath: image, inputSize: try ModelOptions.inputSize(inputSize))
         print("input shape: \(result.inputShape)")
         print("output shape: \(result.outputShape)")
         print("first values: \(result.firstValues.map { String(format: "%.6g", $0) }.joined(separator: " "))")

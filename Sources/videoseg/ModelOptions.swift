@@ -21,10 +21,23 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .long, help: "What the model outputs: logits (probabilities are their softmax) or probabilities (overrides the model's).")
     var scores: ModelMetadata.ScoreKind?
 
+    /// Refuses malformed values here, so ArgumentParser reports them as usage errors (exit 64)
+    /// before anything is opened.
+    func validate() throws {
+        _ = try ModelOptions.inputSize(inputSize)
+        _ = try overrides()
+    }
+
+    /// The `--input-size` value, parsed (validate() has refused a malformed one).
     func parsedInputSize() throws -> InputSize? {
-        guard let inputSize else { return nil }
-        guard let size = InputSize(parsing: inputSize) else {
-            throw VideoSegError.invalidOption("--input-size: \"\(inputSize)\" is not WxH or a positive number")
+        try ModelOptions.inputSize(inputSize)
+    }
+
+    /// Parses an `--input-size` value: `WxH` or `N`, all positive.
+    static func inputSize(_ text: String?) throws -> InputSize? {
+        guard let text else { return nil }
+        guard let size = InputSize(parsing: text) else {
+            throw ValidationError("--input-size: \"\(text)\" is not WxH or a positive number")
         }
         return size
     }
@@ -38,16 +51,21 @@ struct ModelOptions: ParsableArguments {
         metadata.std = try triple(std, option: "--std")
         metadata.scores = scores
         if let values = metadata.std, values.contains(where: { $0 <= 0 }) {
-            throw VideoSegError.invalidOption("--std: values must be positive")
+            throw ValidationError("--std: values must be positive")
         }
         return metadata
     }
 
+    /// Three finite numbers: NaN or infinity would turn every input, and so every score, into NaN.
     private func triple(_ text: String?, option: String) throws -> [Float]? {
         guard let text else { return nil }
-        let values = text.split(separator: ",").compactMap { Float($0.trimmingCharacters(in: .whitespaces)) }
-        guard values.count == 3 else { throw VideoSegError.invalidOption("\(option): expected three numbers, got \"\(text)\"") }
-        return values
+        let values = text.split(separator: ",", omittingEmptySubsequences: false).map { Float($0.trimmingCharacters(in: .whitespaces)) }
+        guard values.count == 3, values.allSatisfy({ $0 != nil }) else {
+            throw ValidationError("\(option): expected three numbers, got \"\(text)\"")
+        }
+        let numbers = values.compactMap { $0 }
+        guard numbers.allSatisfy(\.isFinite) else { throw ValidationError("\(option): values must be finite numbers, got \"\(text)\"") }
+        return numbers
     }
 }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import VideoSeg
 
 @main
 struct VideoSegCommand: ParsableCommand {
@@ -10,6 +11,7 @@ struct VideoSegCommand: ParsableCommand {
             (corrupt or truncated; what decoded was segmented); 64 bad usage; 130 stopped by \
             Ctrl-C or SIGTERM (the output holds what was done and is playable).
             """,
+        version: BuildInfo.description,
         subcommands: [SegmentCommand.self, CameraCommand.self, BatchCommand.self, ModelCommand.self, BenchCommand.self]
     )
 }

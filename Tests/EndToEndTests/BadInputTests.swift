@@ -149,5 +149,30 @@ extension EndToEnd {
             #expect(run.stderr.contains(output) && run.stderr.contains("File too large"), "\(run.stderr)")
             #expect(scratch.contents() == before)
         }
+    
+        /// Audio is copied, not decoded: a packet the demuxer flags as corrupt (here a TS audio
+        /// packet is missing) is dropped with a warning (exit 3); copied, it made the MP4 muxer's
+        /// ADTS filter fail the whole output.
+        @Test func corruptAudioPacketsAreDroppedWithAWarning() throws {
+            let scratch = try Scratch()
+            let clean = scratch.path("clean.ts"), input = scratch.path("cut-audio.ts")
+            try ffmpeg(["-f", "lavfi", "-i", "testsrc=size=128x96:rate=25", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
+                        "-t", "2", "-c:v", "libx264", "-c:a", "aac", clean])
+            let data = try Data(contentsOf: URL(fileURLWithPath: clean))
+            let packets = stride(from: 0, to: data.count, by: 188).map { data[$0..<min($0 + 188, data.count)] }
+            func pid(_ packet: Data) -> Int { (Int(packet[packet.startIndex + 1]) & 0x1f) << 8 | Int(packet[packet.startIndex + 2]) }
+            let audio = packets.indices.filter { pid(packets[$0]) == 0x101 }
+            // A TS packet of the audio stream in the middle that does not start a PES packet.
+            let missing = try #require(audio[(audio.count / 2)...].first { packets[$0][packets[$0].startIndex + 1] & 0x40 == 0 })
+            try packets.enumerated().filter { $0.offset != missing }.reduce(Data()) { $0 + $1.element }.write(to: URL(fileURLWithPath: input))
+            let output = scratch.path("o.mp4")
+            let run = try videoseg(["segment", input, "-o", output, "--model", try makeChannelModel(in: scratch), "--threads", "1"])
+            #expect(run.status == 3, "\(run.stderr)")
+            #expect(run.stderr.contains("dropped a corrupt audio packet"), "\(run.stderr)")
+            #expect(try Probe.decodedFrameCount(output) == 50)
+            let decode = try runProcess("/usr/bin/ffmpeg", ["-v", "error", "-nostdin", "-i", output, "-f", "null", "-"])
+            #expect(decode.status == 0 && decode.stderr.isEmpty, "\(decode.stderr)")
+            #expect(try Probe(output).audio != nil)
+        }
     }
 }

@@ -37,7 +37,7 @@ extension EndToEnd {
             let baseline = scratch.path("plain.mkv"), tinted = scratch.path("tinted.mkv")
             for (output, alpha) in [(baseline, "0"), (tinted, "0.5")] {
                 let run = try camera(["-o", output, "--codec", "ffv1", "--edges", "hard", "--duration", "1.5", "--model", model, "--threads", "1",
-                                      "--alpha", alpha, "--stats-json", scratch.path("stats.json")], scratch: scratch)
+                                      "--alpha", alpha, "--stats-json", scratch.path("stats.json"), "--overwrite"], scratch: scratch)
                 try #require(run.status == 0, "\(run.stderr)")
                 #expect(run.stderr.contains("live: capture"), "no status line: \(run.stderr)")
             }

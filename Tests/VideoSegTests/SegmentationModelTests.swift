@@ -157,4 +157,59 @@ import Testing
         try model.prepare(width: 4, height: 2)
         #expect(try segment(model) == Self.expected)
     }
+
+    /// An exception raised inside TorchScript names its cause, not only "The following
+    /// operation failed in the TorchScript interpreter."
+    @Test func aTorchScriptExceptionReportsItsCause() throws {
+        // prepare()'s warm-up forward runs on zeros, so the model raises there already.
+        // Module.define knows no exception classes (no Python resolver); `assert` raises one.
+        let model = try define("def forward(self, x):\n    assert bool(x.sum() < -1e30), \"boom from the model\"\n    return x\n")
+        #expect {
+            try model.prepare(width: 4, height: 2)
+        } throws: { error in
+            let text = "\(error)"
+            return text.contains("AssertionError: boom from the model") && !text.contains("\n")
+                && !text.contains("The following operation failed")
+        }
+    }
+
+    /// An operator that fails inside the interpreter (a shape mismatch) also names its cause.
+    @Test func aFailingOperatorInsideTorchScriptReportsItsCause() throws {
+        let model = try define("def forward(self, x):\n    return x + x[:, :, :1, :1].reshape([5])\n")
+        #expect {
+            try model.prepare(width: 4, height: 2)
+        } throws: { error in
+            let text = "\(error)"
+            return text.contains("shape '[5]' is invalid") && !text.contains("\n")
+        }
+    }
+
+    /// NaN and infinite scores are made finite before the argmax (so nothing downstream sees
+    /// them) and the frames are counted for one warning that names them.
+    @Test func nonFiniteScoresAreCountedAndMadeFinite() throws {
+        // NaN (0 / 0) where the red channel is 9 and above, else the input.
+        let model = try define("def forward(self, x):\n    if bool(x[0, 0, 0, 0] > 8.0):\n        return x / 0.0 * 0.0\n    return x\n")
+        try model.prepare(width: 4, height: 2)
+        #expect(model.warnings.isEmpty)
+        var darker = Self.input
+        darker[0] = 2
+        var scores = [Float](repeating: 1, count: model.scoreCount)
+        for input in [darker, Self.input, Self.input, darker, Self.input] {
+            var map = [UInt8](repeating: 255, count: model.classMapCount)
+            try input.withUnsafeBufferPointer { input in
+                try map.withUnsafeMutableBufferPointer { map in
+                    try scores.withUnsafeMutableBufferPointer { try model.segment(input.baseAddress!, into: map, scores: $0) }
+                }
+            }
+            if input == Self.input {
+                #expect(scores.allSatisfy { $0 == 0 }, "NaN scores become 0")
+                #expect(map == [UInt8](repeating: 0, count: 8))
+            }
+        }
+        #expect(model.framesSegmented == 5 && model.nonFiniteFrames == 3)
+        #expect(model.warnings.count == 1)
+        #expect(model.warnings.first?.contains("NaN or infinite in 3 of 5 frames (frames 1-2, 4)") == true, "\(model.warnings)")
+        try model.prepare(width: 4, height: 2)
+        #expect(model.warnings.isEmpty, "prepare starts a new count")
+    }
 }

@@ -15,6 +15,11 @@ extern "C" {
 
 typedef struct VSTorchModel VSTorchModel;
 
+/// The libtorch version the bridge was built against (TORCH_VERSION, e.g. "1.13.0").
+const char *vs_torch_version(void);
+/// 1 when the libtorch in use was built with CUDA (at::hasCUDA), else 0.
+int32_t vs_torch_has_cuda(void);
+
 /// Sets libtorch's intra-op thread count (at::set_num_threads).
 void vs_torch_set_num_threads(int32_t threads);
 /// libtorch's current intra-op thread count.
@@ -44,11 +49,14 @@ int32_t vs_torch_model_prepare(VSTorchModel *model, int32_t batch, int32_t heigh
 /// (owned by the model).
 const char *vs_torch_model_optimization(const VSTorchModel *model);
 /// Runs forward on a float32 NCHW RGB tensor (not copied) and writes the argmax over C as
-/// uint8 class ids, N*H'*W' values, and, when `scores` is not NULL, the raw float32 scores,
-/// N*C*H'*W' values, from the same pass. Returns 0 on success.
+/// uint8 class ids, N*H'*W' values, and, when `scores` is not NULL, the scores, N*C*H'*W'
+/// float32 values, from the same pass. Non-finite scores are counted into *nonfinite (when not
+/// NULL) and replaced as torch.nan_to_num does (NaN 0, +-inf the largest finite floats) before
+/// the argmax. Returns 0 on success.
 int32_t vs_torch_model_segment(VSTorchModel *model, const float *input, int32_t batch, int32_t height,
                                int32_t width, uint8_t *classes, size_t capacity, float *scores,
-                               size_t score_capacity, int64_t out_shape[4], char **error);
+                               size_t score_capacity, int64_t out_shape[4], int64_t *nonfinite,
+                               char **error);
 /// Runs forward and copies the raw float32 scores, N*C*H'*W' values. Returns 0 on success.
 int32_t vs_torch_model_scores(VSTorchModel *model, const float *input, int32_t batch, int32_t height,
                               int32_t width, float *scores, size_t capacity, int64_t out_shape[4],

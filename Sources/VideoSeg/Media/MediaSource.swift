@@ -47,6 +47,14 @@ public final class MediaSource: @unchecked Sendable {
     private var finished = false
     private var lastTimestamp: Int64?
     private var defaultDuration: Int64 = 1
+    /// Packet timestamps made continuous across the discontinuities a format declares
+    /// (MPEG-TS), as FFmpeg's command-line tool does; see `TimestampContinuity`.
+    private lazy var continuity = TimestampContinuity(enabled: (formatContext.pointee.iformat?.pointee.flags ?? 0) & AVFMT_TS_DISCONT != 0)
+    /// The decoding time of the last audio packet handed on (the muxer refuses one that does not
+    /// come after it), and, where the format declares discontinuities, of the last video packet
+    /// decoded (see `next()`).
+    private var lastAudioTimestamp: Int64?
+    private var lastVideoTimestamp: Int64?
 
     /// Whether this is a live input: opened non-blocking, packets copied out of the device's
     /// buffers at once.
@@ -317,6 +325,14 @@ public final class MediaSource: @unchecked Sendable {
             }
             let index = packet.pointee.stream_index
             if index == videoStream.pointee.index {
+                keepContinuous(packet, stream: videoStream, fallbackDuration: defaultDuration)
+                // In MPEG-TS a stream's decoding times always increase: one that does not, after
+                // `continuity`, repeats a packet already decoded (duplicated data). Decoding it again
+                // would put two pictures at one time.
+                if continuity.enabled && !advances(packet, after: &lastVideoTimestamp, kind: "a video") {
+                    av_packet_unref(packet)
+                    continue
+                }
                 if isLive { try copyOutOfDevice(packet) }
                 let sendStatus = avcodec_send_packet(decoder, packet)
                 av_packet_unref(packet)
@@ -324,6 +340,19 @@ public final class MediaSource: @unchecked Sendable {
                     warn("skipped a corrupt video packet: \(ffmpegErrorString(sendStatus))")
                 }
             } else if let audio = audioStream, index == audio.pointee.index {
+                keepContinuous(packet, stream: audio, fallbackDuration: audioPacketDuration(audio))
+                // Audio is copied, not decoded, so only damage the demuxer flags is seen. Such a
+                // packet is dropped: copied, it can fail the whole output (MP4's ADTS-to-ASC
+                // filter refuses a broken ADTS header), while a gap of one packet plays.
+                if packet.pointee.flags & AV_PKT_FLAG_CORRUPT != 0 {
+                    warn("dropped a corrupt audio packet at timestamp \(packet.pointee.pts) (the demuxer flagged it)")
+                    av_packet_unref(packet)
+                    continue
+                }
+                guard advances(packet, after: &lastAudioTimestamp, kind: "an audio") else {
+                    av_packet_unref(packet)
+                    continue
+                }
                 let copy = av_packet_alloc()!
                 av_packet_move_ref(copy, packet)
                 return .audio(MediaPacket(taking: copy, census: census))
@@ -343,8 +372,9 @@ public final class MediaSource: @unchecked Sendable {
                     // The decoder concealed damage: the picture is usable, the input is not intact.
                     warn("a frame decoded with errors (corrupt input; the decoder concealed them)")
                 }
-                stampTimestamp(frame)
-                return frame
+                if stampTimestamp(frame) { return frame }
+                av_frame_unref(frame)
+                continue
             }
             if status == vs_averror_eagain() || status == vs_averror_eof() {
                 var owned: UnsafeMutablePointer<AVFrame>? = frame
@@ -356,19 +386,59 @@ public final class MediaSource: @unchecked Sendable {
         }
     }
 
+    /// Applies `continuity` to a packet of `stream`, logging each discontinuity it removes.
+    private func keepContinuous(_ packet: UnsafeMutablePointer<AVPacket>, stream: UnsafeMutablePointer<AVStream>, fallbackDuration: Int64) {
+        guard let jump = continuity.adjust(packet, timeBase: stream.pointee.time_base, fallbackDuration: fallbackDuration) else { return }
+        // Declared by the format, so not damage: a note for -v, not an input warning.
+        LibraryLog.logOnce(.warning, String(format: "%@: timestamp discontinuity in stream %d at %.3f s (a jump of %.3f s); later timestamps shifted to continue",
+                                            path, Int(packet.pointee.stream_index), jump.seconds, jump.jumpSeconds),
+                           metadata: ["component": "source"])
+    }
+
+    /// One audio packet's duration in `stream`'s time base when the packet carries none: the
+    /// codec's frame size at its sample rate, else 0 (unknown).
+    private func audioPacketDuration(_ stream: UnsafeMutablePointer<AVStream>) -> Int64 {
+        let parameters = stream.pointee.codecpar.pointee
+        guard parameters.frame_size > 0, parameters.sample_rate > 0 else { return 0 }
+        return av_rescale_q(Int64(parameters.frame_size), AVRational(num: 1, den: parameters.sample_rate), stream.pointee.time_base)
+    }
+
+    /// Whether a packet's decoding time comes after `last` (then it becomes `last`). One that
+    /// does not (a duplicated or overlapping packet of a damaged or spliced file) is dropped and
+    /// noted: copied audio cannot be re-timed and the muxer would refuse it.
+    private func advances(_ packet: UnsafeMutablePointer<AVPacket>, after last: inout Int64?, kind: String) -> Bool {
+        let time = packet.pointee.dts != vs_nopts_value() ? packet.pointee.dts : packet.pointee.pts
+        guard time != vs_nopts_value() else { return true }
+        if let previous = last, time <= previous {
+            warn("dropped \(kind) packet whose timestamp \(time) does not come after \(previous) (duplicated or overlapping data)")
+            return false
+        }
+        last = time
+        return true
+    }
+
     /// Gives every frame a timestamp that increases: the decoder's best guess, else one frame
-    /// duration after the previous frame.
-    private func stampTimestamp(_ frame: UnsafeMutablePointer<AVFrame>) {
+    /// duration after the previous frame. Returns false for a frame to drop: where the format
+    /// declares discontinuities (MPEG-TS), those were removed from the packets already, so a
+    /// picture that still does not come after the last one is a repeat from duplicated data (or
+    /// reordering broken at a splice), dropped as FFmpeg's command-line tool drops it, rather
+    /// than squeezed a tick after the last one.
+    private func stampTimestamp(_ frame: UnsafeMutablePointer<AVFrame>) -> Bool {
         var pts = frame.pointee.best_effort_timestamp
         if pts == vs_nopts_value() { pts = frame.pointee.pts }
         if pts == vs_nopts_value() {
             pts = (lastTimestamp.map { $0 + defaultDuration }) ?? 0
         } else if let last = lastTimestamp, pts <= last {
+            if continuity.enabled {
+                warn("dropped a frame whose timestamp \(pts) does not come after \(last) (repeated or misordered data)")
+                return false
+            }
             warn("frame timestamp \(pts) does not increase; using \(last + 1)")
             pts = last + 1
         }
         frame.pointee.pts = pts
         lastTimestamp = pts
+        return true
     }
 
     /// Replaces the packet's data with a private copy and releases the device's buffer: a

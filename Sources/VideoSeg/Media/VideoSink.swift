@@ -245,7 +245,7 @@ final class VideoSink: @unchecked Sendable {
     /// The one-line reason an output cannot hold a cut-out.
     static let alphaFormats = "write .webm (VP9 with alpha), .mov (ProRes 4444) or .mkv (FFV1)"
 
-    private static func findEncoder(_ name: String?, path: String, outputFormat: UnsafePointer<AVOutputFormat>, alpha: Bool) throws
+    static func findEncoder(_ name: String?, path: String, outputFormat: UnsafePointer<AVOutputFormat>, alpha: Bool) throws
         -> UnsafePointer<AVCodec>
     {
         let fileExtension = URL(fileURLWithPath: path).pathExtension.lowercased()

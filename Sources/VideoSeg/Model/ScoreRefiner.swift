@@ -72,7 +72,10 @@ final class ScoreRefiner: @unchecked Sendable {
         probabilities.withUnsafeMutableBufferPointer { output in
             switch scoreKind {
             case .logits: softmax(UnsafePointer(scores.baseAddress), into: output.baseAddress!, cells: cells)
-            case .probabilities: output.baseAddress!.update(from: scores.baseAddress, count: classCount * cells)
+            case .probabilities:
+                // Kept within [0, 1]: the renderer turns them into integer weights, and a model
+                // that calls its output probabilities may still emit 1e10 (or +inf made finite).
+                for index in 0..<(classCount * cells) { output[index] = min(1, max(0, scores.baseAddress[index])) }
             }
         }
         var decided = scores

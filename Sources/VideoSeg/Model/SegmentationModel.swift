@@ -27,6 +27,14 @@ public final class SegmentationModel: @unchecked Sendable {
     public private(set) var batch = 1
     public private(set) var outputShape: [Int] = []
 
+    /// Frames run through `segment` since `prepare`, and those whose scores had NaN or infinite
+    /// values (made finite before the argmax, see `segment`).
+    public private(set) var framesSegmented = 0
+    public private(set) var nonFiniteFrames = 0
+    /// The first frames with non-finite scores, as ranges of frame numbers (0-based, in the
+    /// order `segment` saw them), for the warning.
+    private var nonFiniteRanges: [ClosedRange<Int>] = []
+
     /// The class labels (index = class id).
     public var labels: [String] { metadata.labels ?? ModelMetadata.vocLabels }
 
@@ -106,6 +114,10 @@ public final class SegmentationModel: @unchecked Sendable {
     /// `stop`, when given, is asked between the steps (each can take seconds for a large model);
     /// once raised, preparing ends with `VideoSegError.stopped`.
     public func prepare(width: Int, height: Int, batch: Int = 1, optimize: Bool = true, stop: StopFlag? = nil) throws {
+        // Each run's counts start afresh, even for a model prepared before.
+        framesSegmented = 0
+        nonFiniteFrames = 0
+        nonFiniteRanges = []
         // Prepared already at this size (a cached model): nothing to do again.
         if preparedOptimized == optimize && inputWidth == width && inputHeight == height && self.batch == batch { return }
         vs_torch_set_num_threads(Int32(threads))
@@ -136,19 +148,44 @@ public final class SegmentationModel: @unchecked Sendable {
     }
 
     /// Runs forward on `input` (float32 `[batch,3,H,W]`, RGB, normalised) and writes the argmax
-    /// class ids, `[batch,H',W']`, into `classes`, and the raw scores `[batch,C,H',W']` into
-    /// `scores` when given (one forward pass for both).
+    /// class ids, `[batch,H',W']`, into `classes`, and the scores `[batch,C,H',W']` into `scores`
+    /// when given (one forward pass for both). NaN and infinite scores are replaced as
+    /// `torch.nan_to_num` does and the frames they came from are counted (see `warnings`).
     public func segment(_ input: UnsafePointer<Float>, into classes: UnsafeMutableBufferPointer<UInt8>,
                         scores: UnsafeMutableBufferPointer<Float>? = nil) throws
     {
         if vs_torch_get_num_threads() != Int32(threads) { vs_torch_set_num_threads(Int32(threads)) }
         var shape = [Int64](repeating: 0, count: 4)
         var error: UnsafeMutablePointer<CChar>?
+        var nonFinite: Int64 = 0
         let status = shape.withUnsafeMutableBufferPointer { buffer in
             vs_torch_model_segment(handle, input, Int32(batch), Int32(inputHeight), Int32(inputWidth),
-                                   classes.baseAddress, classes.count, scores?.baseAddress, scores?.count ?? 0, buffer.baseAddress!, &error)
+                                   classes.baseAddress, classes.count, scores?.baseAddress, scores?.count ?? 0, buffer.baseAddress!,
+                                   &nonFinite, &error)
         }
         if status != 0 { throw VideoSegError.model(path: path, message: "forward failed: \(consume(error))") }
+        if nonFinite > 0 { noteNonFinite(frames: framesSegmented...(framesSegmented + batch - 1)) }
+        framesSegmented += batch
+    }
+
+    /// Records `frames` as having had non-finite scores, merging with the last range.
+    private func noteNonFinite(frames: ClosedRange<Int>) {
+        nonFiniteFrames += frames.count
+        if let last = nonFiniteRanges.last, last.upperBound + 1 == frames.lowerBound {
+            nonFiniteRanges[nonFiniteRanges.count - 1] = last.lowerBound...frames.upperBound
+        } else if nonFiniteRanges.count < 5 {
+            nonFiniteRanges.append(frames)
+        }
+    }
+
+    /// Problems seen in the model's output since `prepare`, one line each: frames whose scores
+    /// were NaN or infinite (a broken model, or an input normalised into overflow).
+    public var warnings: [String] {
+        guard nonFiniteFrames > 0 else { return [] }
+        var listed = nonFiniteRanges.map { $0.count == 1 ? "\($0.lowerBound)" : "\($0.lowerBound)-\($0.upperBound)" }.joined(separator: ", ")
+        if nonFiniteRanges.reduce(0, { $0 + $1.count }) < nonFiniteFrames { listed += ", ..." }
+        return ["the model's scores were NaN or infinite in \(nonFiniteFrames) of \(framesSegmented) frames (frames \(listed)); "
+            + "they were replaced as torch.nan_to_num does (NaN by 0, infinities by the largest floats)"]
     }
 
     /// The number of score values one forward pass writes.

@@ -23,3 +23,20 @@ public struct EncoderSettings: Equatable, Sendable {
         self.preset = preset
     }
 }
+
+extension EncoderSettings {
+    /// libx264's speed presets (x264_preset_names). x264 also takes them in any case, or by
+    /// index (0 ultrafast ... 9 placebo).
+    static let x264Presets = ["ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow", "placebo"]
+
+    /// Why `preset` cannot work with the encoder that writing `output` would use, or nil. Checked
+    /// before the encoder opens because libx264 prints its own complaint straight to stderr,
+    /// bypassing FFmpeg's log and so the program's quiet mode.
+    public func presetProblem(forOutput output: String) -> String? {
+        guard let encoder = VideoSink.encoderName(codec: codec, output: output), encoder.hasPrefix("libx264") else { return nil }
+        let name = preset.lowercased()
+        if EncoderSettings.x264Presets.contains(name) { return nil }
+        if let index = Int(name), EncoderSettings.x264Presets.indices.contains(index) { return nil }
+        return "--preset \(preset): \(encoder) has no such preset (\(EncoderSettings.x264Presets.joined(separator: ", ")))"
+    }
+}

@@ -1,14 +1,82 @@
 import Foundation
 
-/// The rules that keep a run from destroying data by surprise.
-enum OutputPolicy {
-    /// Refuses an existing output without `overwrite`, and an output that is the input.
-    static func check(output: String, input: String, overwrite: Bool) throws {
+/// The rules that keep a run from destroying data by surprise: an existing file is replaced
+/// only with `overwrite`, never the input, and never anything that is not a regular file (a
+/// symlink, a device node, a folder, a FIFO), since replacing one of those by a file destroys
+/// something the user did not mean to write (`/dev/null` replaced by a video, a link's target
+/// silently detached).
+public enum OutputPolicy {
+    /// Refuses an output that is the input, that is not a regular file, or that exists without
+    /// `overwrite`.
+    public static func check(output: String, input: String, overwrite: Bool) throws {
         if sameFile(output, input) || URL(fileURLWithPath: output).standardizedFileURL == URL(fileURLWithPath: input).standardizedFileURL {
             throw VideoSegError.outputIsInput(path: output)
         }
-        if FileManager.default.fileExists(atPath: output) && !overwrite {
-            throw VideoSegError.outputExists(path: output)
+        try checkReplaceable(output, overwrite: overwrite)
+    }
+
+    /// Refuses `path` when something that is not a regular file is there (even with
+    /// `overwrite`), or when a regular file is there and `overwrite` is off.
+    public static func checkReplaceable(_ path: String, overwrite: Bool) throws {
+        var status = stat()
+        // lstat: a symlink is judged as the link, not as what it points to.
+        guard lstat(path, &status) == 0 else { return }
+        if let kind = nonRegularKind(status.st_mode) {
+            throw VideoSegError.outputNotWritable(path: path, reason: "it is \(kind), not a regular file; refusing to replace it, even with --overwrite")
+        }
+        if !overwrite { throw VideoSegError.outputExists(path: path) }
+    }
+
+    /// Writes `data` to `path` under the policy, atomically: into a temporary file in the same
+    /// folder, flushed to the disk, then renamed over `path`, so a reader (or a crash) sees the
+    /// old file or the whole new one, never a part.
+    public static func writeAtomically(_ data: Data, to path: String, overwrite: Bool) throws {
+        try checkReplaceable(path, overwrite: overwrite)
+        let url = URL(fileURLWithPath: path)
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(
+            ".\(url.lastPathComponent).videoseg-partial-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
+        // O_EXCL: never write through something that appeared under the temporary name.
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
+        guard descriptor >= 0 else {
+            throw VideoSegError.outputNotWritable(path: path, reason: String(cString: strerror(errno)))
+        }
+        var renamed = false
+        defer { if !renamed { unlink(temporary) } }
+        let failure = writeAll(data, to: descriptor)
+        close(descriptor)
+        if let failure { throw VideoSegError.writeFailed(path: path, reason: failure) }
+        // Checked again just before the rename: something may have appeared meanwhile.
+        try checkReplaceable(path, overwrite: overwrite)
+        guard rename(temporary, path) == 0 else { throw VideoSegError.writeFailed(path: path, reason: String(cString: strerror(errno))) }
+        renamed = true
+    }
+
+    /// Writes all of `data` and flushes it to the disk; the error text on failure.
+    private static func writeAll(_ data: Data, to descriptor: Int32) -> String? {
+        let failed = data.withUnsafeBytes { buffer -> Bool in
+            var offset = 0
+            while offset < buffer.count {
+                let written = write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                if written < 0 && errno == EINTR { continue }
+                if written <= 0 { return true }
+                offset += written
+            }
+            return false
+        }
+        if failed || fsync(descriptor) != 0 { return String(cString: strerror(errno)) }
+        return nil
+    }
+
+    /// What a non-regular file is, in words; nil for a regular file.
+    private static func nonRegularKind(_ mode: mode_t) -> String? {
+        switch mode & S_IFMT {
+        case S_IFREG: nil
+        case S_IFLNK: "a symbolic link"
+        case S_IFDIR: "a folder"
+        case S_IFCHR, S_IFBLK: "a device"
+        case S_IFIFO: "a FIFO"
+        case S_IFSOCK: "a socket"
+        default: "an unknown kind of file"
         }
     }
 

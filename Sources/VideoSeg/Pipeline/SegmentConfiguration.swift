@@ -189,7 +189,8 @@ extension SegmentResult {
         self.init(
             framesDecoded: source.framesDecoded, framesWritten: outputs.sink?.framesWritten ?? 0,
             masksWritten: outputs.masks?.masksWritten ?? 0, seconds: seconds, output: output, maskDirectory: maskDirectory,
-            encoder: outputs.sink?.encoderName, interrupted: interrupted, warnings: sourceWarnings + (outputs.sink?.warnings ?? []),
+            encoder: outputs.sink?.encoderName, interrupted: interrupted,
+            warnings: sourceWarnings + (outputs.sink?.warnings ?? []) + plan.model.warnings,
             inputDamaged: !sourceWarnings.isEmpty, framesDropped: progress.framesDropped, meanLatency: progress.meanLatency,
             maxLatency: progress.maxLatency, stageSeconds: Dictionary(uniqueKeysWithValues: stageSeconds.map { ($0.key.rawValue, $0.value) }),
             modelPath: plan.model.path, modelOptimization: plan.model.optimization, modelInputWidth: plan.model.inputWidth,

@@ -1,0 +1,31 @@
+import CFFmpeg
+import CTorchBridge
+
+/// The versions of VideoSeg and of the libraries it was built with, for `videoseg --version`
+/// and bug reports.
+public enum BuildInfo {
+    /// VideoSeg's own version.
+    public static let version = "0.1.0"
+
+    /// The libtorch the bridge was compiled against (TORCH_VERSION).
+    public static var torchVersion: String { String(cString: vs_torch_version()) }
+
+    /// Whether that libtorch has CUDA (a CUDA build of the bridge); false for the CPU build.
+    public static var torchHasCUDA: Bool { vs_torch_has_cuda() != 0 }
+
+    /// FFmpeg's version string as the loaded libavutil reports it (e.g. "5.1.6-0+deb12u1"), and
+    /// the library versions VideoSeg was compiled against (e.g. "Lavf59.27.100").
+    public static var ffmpegVersion: String { String(cString: av_version_info()) }
+    public static var ffmpegLibraries: [String] {
+        [vs_avformat_ident(), vs_avcodec_ident(), vs_swscale_ident(), vs_avutil_ident()].map { String(cString: $0) }
+    }
+
+    /// Several lines: VideoSeg, libtorch, FFmpeg.
+    public static var description: String {
+        """
+        videoseg \(version)
+        libtorch \(torchVersion) (\(torchHasCUDA ? "with CUDA" : "CPU only"))
+        FFmpeg \(ffmpegVersion) (built with \(ffmpegLibraries.joined(separator: ", ")))
+        """
+    }
+}
