@@ -204,7 +204,9 @@ public final class MediaSource: @unchecked Sendable {
         let openStatus = avformat_open_input(&context, path, inputFormat, &dictionary)
         av_dict_free(&dictionary)
         guard openStatus >= 0, let context else {
-            if openStatus == vs_averror_exit(), stop?.isRaised == true { throw VideoSegError.stopped }
+            // A stop interrupts the reads the demuxer makes while opening; whatever error that
+            // gave, the stop is the reason.
+            if stop?.isRaised == true { throw VideoSegError.stopped }
             if formatName == "v4l2" || formatName == "video4linux2" {
                 let reason = openStatus == vs_averror(EINVAL) ? "not a video capture device, or it cannot capture in the requested format"
                     : ffmpegErrorString(openStatus)

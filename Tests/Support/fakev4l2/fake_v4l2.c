@@ -349,8 +349,10 @@ static void *producer(void *arg)
             render_frame(d, d->prod_map + (size_t)i * d->buf_len, frame_no);
             pthread_mutex_lock(&d->mu);
             d->seq[i] = frame_no;
-            d->ts[i].tv_sec = now.tv_sec;
-            d->ts[i].tv_usec = now.tv_nsec / 1000;
+            /* The capture instant on the sensor's schedule, as a camera's own clock stamps it:
+               not when this thread woke up, which a loaded machine delays. */
+            d->ts[i].tv_sec = next.tv_sec;
+            d->ts[i].tv_usec = next.tv_nsec / 1000;
             d->state[i] = BUF_DONE;
             fifo_push(d->done, &d->d_head, &d->d_count, i);
             d->delivered++;
