@@ -79,6 +79,34 @@ extension EndToEnd {
             #expect(seen.count == 6 && Set(seen).count == 6, "\(seen)")
         }
 
+        @Test func aVideoAnotherRunHoldsIsRefusedAndLeftAlone() throws {
+            let scratch = try Scratch()
+            let clips = try makeClips(scratch)
+            let out = scratch.path("out")
+            let arguments = ["batch", clips + "/clip0.mp4", clips + "/clip1.mp4", "--output-dir", out, "--masks", "m", "--no-video",
+                             "--model", try makeChannelModel(in: scratch), "--threads", "1"]
+            // Another run at clip0: it holds the video's lock and is writing its masks.
+            let theirs = out + "/.clip0.masks.videoseg-partial"
+            try FileManager.default.createDirectory(atPath: theirs, withIntermediateDirectories: true)
+            FileManager.default.createFile(atPath: theirs + "/000000.png", contents: Data([1]))
+            let held = open(out + "/.clip0.videoseg-lock", O_RDWR | O_CREAT, 0o644)
+            try #require(held >= 0 && flock(held, LOCK_EX | LOCK_NB) == 0)
+
+            let refused = try videoseg(arguments)
+            #expect(refused.status == 2)
+            #expect(statuses(try report(out)) == ["clip0.mp4": "failed", "clip1.mp4": "done"])
+            #expect(try report(out)[0]["error"] as? String ?? "" == "\(out)/clip0.masks: cannot write output: another videoseg run is writing it now")
+            #expect(FileManager.default.fileExists(atPath: theirs + "/000000.png"), "the other run's masks were touched")
+
+            // That run is gone (killed: its lock file stays, unlocked): the next batch takes over.
+            close(held)
+            let next = try videoseg(arguments)
+            #expect(next.status == 0, "\(next.stderr)")
+            #expect(statuses(try report(out)) == ["clip0.mp4": "done", "clip1.mp4": "skipped"])
+            let left = try FileManager.default.contentsOfDirectory(atPath: out)
+            #expect(!left.contains { $0.contains("videoseg-lock") || $0.contains("partial") }, "\(left)")
+        }
+
         @Test func aStopMidBatchLeavesOnlyFinishedVideos() throws {
             let scratch = try Scratch()
             let clips = try makeClips(scratch, count: 6, seconds: "4")
