@@ -79,6 +79,26 @@ extension EndToEnd {
             #expect(seen.count == 6 && Set(seen).count == 6, "\(seen)")
         }
 
+        @Test func thePlanNamesTheInputsAsTheBatchDoesAndDoesNoWork() throws {
+            let scratch = try Scratch()
+            let clips = try makeClips(scratch)
+            let out = scratch.path("out"), model = try makeChannelModel(in: scratch)
+            let plan = try videoseg(["batch", clips, "--output-dir", out, "--print-plan"])
+            try #require(plan.status == 0, "\(plan.stderr)")
+            let lines = plan.stdout.split(separator: "\n").map { try! JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: String] }
+            #expect(lines.map { $0["name"]! } == ["clip0", "clip1", "sub/broken", "sub/turned"])
+            #expect(!FileManager.default.fileExists(atPath: out))
+
+            // One share, its report elsewhere: the plan's name is where its outputs go.
+            let report = scratch.path("reports/task-3.jsonl")
+            let run = try videoseg(["batch", clips, "--output-dir", out, "--shard", "3/4", "--report", report, "--model", model, "--threads", "1"])
+            #expect(run.status == 0, "\(run.stderr)")
+            let line = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: report))) as! [String: Any]
+            #expect(line["input"] as? String == lines[3]["input"] && line["status"] as? String == "done")
+            #expect(FileManager.default.fileExists(atPath: out + "/" + lines[3]["name"]! + ".segmented.mp4"))
+            #expect(!FileManager.default.fileExists(atPath: out + "/batch-report.jsonl"))
+        }
+
         @Test func aVideoAnotherRunHoldsIsRefusedAndLeftAlone() throws {
             let scratch = try Scratch()
             let clips = try makeClips(scratch)

@@ -33,18 +33,20 @@ public final class BatchRunner: @unchecked Sendable {
     private let stop = StopFlag()
     private let progressState = Locked(BatchProgress())
 
-    public init(template: SegmentConfiguration, inputs: [BatchInput], outputDirectory: String, jobs: Int) {
+    /// Where the report is written: `batch-report.jsonl` in the output folder unless `reportPath`
+    /// says otherwise (the Ray driver gives each task its own and merges them).
+    public let reportPath: String
+
+    public init(template: SegmentConfiguration, inputs: [BatchInput], outputDirectory: String, jobs: Int, reportPath: String? = nil) {
         var template = template
         // The cores are shared between the videos that run at once.
         template.threads = max(1, template.threads / max(1, jobs))
         self.template = template
         self.inputs = inputs
         self.outputDirectory = outputDirectory
+        self.reportPath = reportPath ?? URL(fileURLWithPath: outputDirectory).appendingPathComponent("batch-report.jsonl").path
         self.jobs = max(1, min(jobs, max(1, inputs.count)))
     }
-
-    /// The report's path.
-    public var reportPath: String { URL(fileURLWithPath: outputDirectory).appendingPathComponent("batch-report.jsonl").path }
 
     /// A snapshot of the progress, for a display.
     public var progress: BatchProgress { progressState.current }
@@ -61,6 +63,7 @@ public final class BatchRunner: @unchecked Sendable {
     /// Runs every video and returns their outcomes in input order.
     public func run() throws -> [BatchOutcome] {
         try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: (reportPath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         progressState.withLock { $0.videosTotal = inputs.count }
         let next = Locked(0)
         let group = DispatchGroup()
