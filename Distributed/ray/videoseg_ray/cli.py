@@ -76,6 +76,13 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     except PlanError as error:
         print(str(error) if str(error).startswith("videoseg") else f"videoseg-ray: error: {error}", file=sys.stderr)
         code = error.status
+    except KeyboardInterrupt:
+        # Stopped before the tasks were sent (while Ray starts or connects): nothing of ours to
+        # undo, but a local Ray half started must be taken down, or its processes stay.
+        import ray
+        ray.shutdown()
+        print("videoseg-ray: stopped", file=sys.stderr)
+        code = 130
     except ConnectionError as error:
         print(f"videoseg-ray: error: cannot reach the Ray cluster: {error}", file=sys.stderr)
         code = 1

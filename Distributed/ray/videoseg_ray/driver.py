@@ -99,14 +99,23 @@ def _run_tasks(job: VideoJob, plan: Sequence[PlannedVideo], cpus: int,
                 write_report(report, outcomes)
                 written = time.monotonic()
     except KeyboardInterrupt:
-        for reference in pending:
-            # Kills the worker, and with it its videoseg (see task.die_with_parent).
-            ray.cancel(reference, force=True)
-        print("videoseg-ray: stopped; unfinished videos left no outputs", file=sys.stderr)
+        _cancel(list(pending))
         return outcomes, True
     finally:
         signal.signal(signal.SIGTERM, previous)
     return outcomes, False
+
+
+def _cancel(references: List) -> None:
+    """Cancels the unfinished tasks and gives their videoseg a moment to stop cleanly; a second
+    Ctrl-C ends the wait (the driver's exit then kills them, see task.die_with_parent)."""
+    print("videoseg-ray: stopping; unfinished videos leave no outputs", file=sys.stderr)
+    for reference in references:
+        ray.cancel(reference)
+    try:
+        ray.wait(references, num_returns=len(references), timeout=30)
+    except KeyboardInterrupt:
+        pass
 
 
 def _raise_interrupt(signum, frame):

@@ -69,13 +69,33 @@ def run_once(job: VideoJob, index: int, source: str) -> Dict:
     process = subprocess.Popen(job.command(index, report), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE, cwd=job.cwd if os.path.isdir(job.cwd) else None,
                                preexec_fn=die_with_parent(os.getpid()))
-    _, stderr = process.communicate()
+    stderr = wait_stopping_on_cancel(process)
     lines = read_report(report)
     if len(lines) == 1:
         return lines[0]
     message = stderr.decode("utf-8", "replace").strip()[-2000:]
     return failed(source, f"{source}: videoseg exited with {process.returncode} on {os.uname().nodename} "
                           f"and reported {len(lines)} videos, not one: {message}")
+
+
+def wait_stopping_on_cancel(process: subprocess.Popen) -> bytes:
+    """Waits for `process` and returns its stderr. When the task is cancelled (Ray raises
+    KeyboardInterrupt in it), videoseg gets SIGTERM first: it stops as on Ctrl-C and removes what
+    it had started, rather than being killed with its worker and leaving hidden partial files."""
+    try:
+        while True:
+            try:
+                # A timeout, so that a cancel is seen while videoseg runs.
+                return process.communicate(timeout=1.0)[1]
+            except subprocess.TimeoutExpired:
+                continue
+    except BaseException:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        raise
 
 
 def read_report(path: str) -> List[Dict]:
