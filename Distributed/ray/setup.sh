@@ -21,7 +21,7 @@ cannot() {
 if [ ! -x "$VENV/bin/python" ]; then
     # Debian splits venv and ensurepip out of python3: install them where we may.
     if ! "$PYTHON" -c "import ensurepip, venv" 2>/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-        apt-get install -y -q python3-venv >/dev/null 2>&1 || true
+        { apt-get update -qq && apt-get install -y -q python3-venv; } >/dev/null 2>&1 || true
     fi
     "$PYTHON" -m venv "$VENV" || cannot "'$PYTHON -m venv' failed"
 fi
