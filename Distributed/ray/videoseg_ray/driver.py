@@ -12,7 +12,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import ray
 
 from .plan import PlannedVideo, batch_plan, check_frozen, freeze
-from .report import progress_line, summarize, write_report
+from .report import current_umask, progress_line, summarize, write_report
 from .task import VideoJob, failed, run_video
 
 # Where the tasks' own reports and the frozen input list live, below the output folder (which
@@ -30,6 +30,7 @@ def run(arguments) -> int:
     os.makedirs(output_dir, exist_ok=True)
     report = os.path.join(output_dir, "batch-report.jsonl")
     work = tempfile.mkdtemp(prefix="run-", dir=_work_root(output_dir))
+    os.chmod(work, 0o777 & ~current_umask())  # mkdtemp's 0700 would shut out workers running as another user
     try:
         job = _job(arguments, plan, output_dir, work)
         outcomes, stopped = [], False

@@ -19,7 +19,7 @@ def write_report(path: str, outcomes: Sequence[Optional[Dict]]) -> None:
     descriptor, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".partial", dir=folder)
     try:
         # mkstemp's 0600 would keep the report from the other users who can read the outputs.
-        os.fchmod(descriptor, 0o666 & ~_umask())
+        os.fchmod(descriptor, 0o666 & ~current_umask())
         with os.fdopen(descriptor, "w", encoding="utf-8") as file:
             file.write(text)
         os.replace(temporary, path)
@@ -28,7 +28,8 @@ def write_report(path: str, outcomes: Sequence[Optional[Dict]]) -> None:
         raise
 
 
-def _umask() -> int:
+def current_umask() -> int:
+    """The process's umask (reading it means setting it: set it back at once)."""
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
