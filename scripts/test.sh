@@ -8,3 +8,18 @@ bash scripts/setup.sh
 /usr/bin/python3 Models/make_test_models.py
 swift build --build-tests
 swift test --skip-build
+
+# The Ray driver (Distributed/ray): its venv (Ray from PyPI), then its tests on a local cluster.
+# setup.sh exits 3 only where Ray itself cannot be installed: then say so and go on.
+setup_log="$(mktemp)"
+ray_setup=0
+bash Distributed/ray/setup.sh 2>"$setup_log" || ray_setup=$?
+cat "$setup_log" >&2
+if [ "$ray_setup" = 3 ]; then
+    echo "skipped: $(tail -n 1 "$setup_log")"
+elif [ "$ray_setup" != 0 ]; then
+    exit "$ray_setup"
+else
+    "${VIDEOSEG_RAY_VENV:-.venv-ray}/bin/python" -m pytest -p no:cacheprovider Distributed/ray/tests
+fi
+rm -f "$setup_log"

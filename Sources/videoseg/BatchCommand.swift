@@ -30,6 +30,12 @@ struct BatchCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Process only share I of N of the inputs (0-based), e.g. 0/4, for job arrays.", valueName: "I/N"))
     var shard: String?
 
+    @Option(name: .long, help: ArgumentHelp("Write the report here instead of DIR/batch-report.jsonl.", valueName: "file"))
+    var report: String?
+
+    @Flag(name: .long, help: "Do no work: print the inputs (after --shard) as JSON lines, {\"input\", \"name\"}, name being the outputs' path below DIR without the ending.")
+    var printPlan = false
+
     @OptionGroup var job: JobOptions
 
     @Flag(name: .long, help: "Leave the audio out.")
@@ -48,6 +54,23 @@ struct BatchCommand: ParsableCommand {
         return (index, count)
     }
 
+    /// One JSON line per input on stdout: how the Ray driver learns the inputs and their names
+    /// exactly as a batch collects them, without a second implementation of the naming.
+    static func writePlan(_ plan: [BatchInput]) throws {
+        struct Line: Encodable {
+            var input: String
+            var name: String
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        var data = Data()
+        for input in plan {
+            data.append(try encoder.encode(Line(input: input.source, name: input.name)))
+            data.append(0x0A)
+        }
+        FileHandle.standardOutput.write(data)
+    }
+
     func run() throws {
         CommandLineLog.bootstrap(verbose: job.verbose)
         signal(SIGXFSZ, SIG_IGN)
@@ -57,7 +80,8 @@ struct BatchCommand: ParsableCommand {
             template.includeAudio = !noAudio
             var selected = try BatchInput.collect(inputs, listFile: list)
             if let shard, let (index, count) = BatchCommand.parseShard(shard) { selected = BatchInput.shard(selected, index: index, count: count) }
-            runner = BatchRunner(template: template, inputs: selected, outputDirectory: outputDir, jobs: jobs)
+            if printPlan { return try BatchCommand.writePlan(selected) }
+            runner = BatchRunner(template: template, inputs: selected, outputDirectory: outputDir, jobs: jobs, reportPath: report)
         } catch {
             throw ExitStatus.report(error)
         }

@@ -79,6 +79,54 @@ extension EndToEnd {
             #expect(seen.count == 6 && Set(seen).count == 6, "\(seen)")
         }
 
+        @Test func thePlanNamesTheInputsAsTheBatchDoesAndDoesNoWork() throws {
+            let scratch = try Scratch()
+            let clips = try makeClips(scratch)
+            let out = scratch.path("out"), model = try makeChannelModel(in: scratch)
+            let plan = try videoseg(["batch", clips, "--output-dir", out, "--print-plan"])
+            try #require(plan.status == 0, "\(plan.stderr)")
+            let lines = plan.stdout.split(separator: "\n").map { try! JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: String] }
+            #expect(lines.map { $0["name"]! } == ["clip0", "clip1", "sub/broken", "sub/turned"])
+            #expect(!FileManager.default.fileExists(atPath: out))
+
+            // One share, its report elsewhere: the plan's name is where its outputs go.
+            let report = scratch.path("reports/task-3.jsonl")
+            let run = try videoseg(["batch", clips, "--output-dir", out, "--shard", "3/4", "--report", report, "--model", model, "--threads", "1"])
+            #expect(run.status == 0, "\(run.stderr)")
+            let line = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: report))) as! [String: Any]
+            #expect(line["input"] as? String == lines[3]["input"] && line["status"] as? String == "done")
+            #expect(FileManager.default.fileExists(atPath: out + "/" + lines[3]["name"]! + ".segmented.mp4"))
+            #expect(!FileManager.default.fileExists(atPath: out + "/batch-report.jsonl"))
+        }
+
+        @Test func aVideoAnotherRunHoldsIsRefusedAndLeftAlone() throws {
+            let scratch = try Scratch()
+            let clips = try makeClips(scratch)
+            let out = scratch.path("out")
+            let arguments = ["batch", clips + "/clip0.mp4", clips + "/clip1.mp4", "--output-dir", out, "--masks", "m", "--no-video",
+                             "--model", try makeChannelModel(in: scratch), "--threads", "1"]
+            // Another run at clip0: it holds the video's lock and is writing its masks.
+            let theirs = out + "/.clip0.masks.videoseg-partial"
+            try FileManager.default.createDirectory(atPath: theirs, withIntermediateDirectories: true)
+            FileManager.default.createFile(atPath: theirs + "/000000.png", contents: Data([1]))
+            let held = open(out + "/.clip0.videoseg-lock", O_RDWR | O_CREAT, 0o644)
+            try #require(held >= 0 && flock(held, LOCK_EX | LOCK_NB) == 0)
+
+            let refused = try videoseg(arguments)
+            #expect(refused.status == 2)
+            #expect(statuses(try report(out)) == ["clip0.mp4": "failed", "clip1.mp4": "done"])
+            #expect(try report(out)[0]["error"] as? String ?? "" == "\(out)/clip0.masks: cannot write output: another videoseg run is writing it now")
+            #expect(FileManager.default.fileExists(atPath: theirs + "/000000.png"), "the other run's masks were touched")
+
+            // That run is gone (killed: its lock file stays, unlocked): the next batch takes over.
+            close(held)
+            let next = try videoseg(arguments)
+            #expect(next.status == 0, "\(next.stderr)")
+            #expect(statuses(try report(out)) == ["clip0.mp4": "done", "clip1.mp4": "skipped"])
+            let left = try FileManager.default.contentsOfDirectory(atPath: out)
+            #expect(!left.contains { $0.contains("videoseg-lock") || $0.contains("partial") }, "\(left)")
+        }
+
         @Test func aStopMidBatchLeavesOnlyFinishedVideos() throws {
             let scratch = try Scratch()
             let clips = try makeClips(scratch, count: 6, seconds: "4")

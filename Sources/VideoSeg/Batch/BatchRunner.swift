@@ -33,18 +33,20 @@ public final class BatchRunner: @unchecked Sendable {
     private let stop = StopFlag()
     private let progressState = Locked(BatchProgress())
 
-    public init(template: SegmentConfiguration, inputs: [BatchInput], outputDirectory: String, jobs: Int) {
+    /// Where the report is written: `batch-report.jsonl` in the output folder unless `reportPath`
+    /// says otherwise (the Ray driver gives each task its own and merges them).
+    public let reportPath: String
+
+    public init(template: SegmentConfiguration, inputs: [BatchInput], outputDirectory: String, jobs: Int, reportPath: String? = nil) {
         var template = template
         // The cores are shared between the videos that run at once.
         template.threads = max(1, template.threads / max(1, jobs))
         self.template = template
         self.inputs = inputs
         self.outputDirectory = outputDirectory
+        self.reportPath = reportPath ?? URL(fileURLWithPath: outputDirectory).appendingPathComponent("batch-report.jsonl").path
         self.jobs = max(1, min(jobs, max(1, inputs.count)))
     }
-
-    /// The report's path.
-    public var reportPath: String { URL(fileURLWithPath: outputDirectory).appendingPathComponent("batch-report.jsonl").path }
 
     /// A snapshot of the progress, for a display.
     public var progress: BatchProgress { progressState.current }
@@ -61,6 +63,7 @@ public final class BatchRunner: @unchecked Sendable {
     /// Runs every video and returns their outcomes in input order.
     public func run() throws -> [BatchOutcome] {
         try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: (reportPath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         progressState.withLock { $0.videosTotal = inputs.count }
         let next = Locked(0)
         let group = DispatchGroup()
@@ -95,38 +98,67 @@ public final class BatchRunner: @unchecked Sendable {
         let video = template.output == nil ? nil : stem + ".segmented" + BatchRunner.videoExtension(template)
         let masks = template.masks == nil ? nil : stem + ".masks"
         let outputs = [video, masks].compactMap { $0 }
-        let recordPath = DoneRecord.path(forStem: stem)
         var outcome = BatchOutcome(input: input.source, outputs: outputs, status: .done, frames: 0, seconds: 0, fps: 0, error: nil)
-        if let record = DoneRecord.read(recordPath), record.covers(input.source, settings: settingsHash) {
-            outcome.status = .skipped
-            outcome.frames = record.frames
+        if skipIfDone(input, stem: stem, outcome: &outcome) { return outcome }
+        let lock: VideoLock
+        do {
+            try FileManager.default.createDirectory(atPath: (stem as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            lock = try VideoLock(stem: stem, output: video ?? masks ?? stem)
+        } catch {
+            // Another run's video, or an unwritable folder: nothing here is ours to remove.
+            outcome.status = .failed
+            outcome.error = BatchRunner.describe(error)
             return outcome
         }
+        defer { lock.release() }
+        // Another run may have finished the video between the first look and the lock.
+        if skipIfDone(input, stem: stem, outcome: &outcome) { return outcome }
+        work(input, stem: stem, video: video, masks: masks, outcome: &outcome)
+        return outcome
+    }
+
+    /// Marks `outcome` skipped when the done-record beside `stem` covers `input` as it is now.
+    private func skipIfDone(_ input: BatchInput, stem: String, outcome: inout BatchOutcome) -> Bool {
+        guard let record = DoneRecord.read(DoneRecord.path(forStem: stem)), record.covers(input.source, settings: settingsHash) else {
+            return false
+        }
+        outcome.status = .skipped
+        outcome.frames = record.frames
+        return true
+    }
+
+    /// Segments one video (the caller holds its lock) and writes its done-record; a failed or
+    /// stopped video leaves no outputs.
+    private func work(_ input: BatchInput, stem: String, video: String?, masks: String?, outcome: inout BatchOutcome) {
+        let recordPath = DoneRecord.path(forStem: stem)
         do {
             unlink(recordPath)
-            try FileManager.default.createDirectory(atPath: (stem as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             let result = try segment(input, video: video, masks: masks)
             outcome.frames = max(result.framesWritten, result.masksWritten)
             outcome.seconds = result.seconds
             outcome.fps = result.framesPerSecond
             if result.interrupted {
                 outcome.status = .stopped
-                BatchRunner.remove(outputs)
-                return outcome
+                BatchRunner.remove(outcome.outputs)
+                return
             }
             if let fingerprint = DoneRecord.fingerprint(input.source) {
                 try DoneRecord(input: input.source, size: fingerprint.size, modified: fingerprint.modified, settings: settingsHash,
-                               outputs: outputs, frames: outcome.frames, seconds: result.seconds).write(to: recordPath)
+                               outputs: outcome.outputs, frames: outcome.frames, seconds: result.seconds).write(to: recordPath)
             }
         } catch {
             outcome.status = stop.isRaised ? .stopped : .failed
-            outcome.error = (error as? VideoSegError)?.description ?? String(describing: error)
-            BatchRunner.remove(outputs)
+            outcome.error = BatchRunner.describe(error)
+            BatchRunner.remove(outcome.outputs)
         }
-        return outcome
     }
 
-    /// Runs one video; its masks are written into a hidden folder renamed into place when complete.
+    private static func describe(_ error: Error) -> String {
+        (error as? VideoSegError)?.description ?? String(describing: error)
+    }
+
+    /// Runs one video; its masks are written into a hidden folder renamed into place when complete
+    /// (emptied first: the caller's `VideoLock` keeps any other run out of it).
     private func segment(_ input: BatchInput, video: String?, masks: String?) throws -> SegmentResult {
         var configuration = template
         configuration.input = input.source
