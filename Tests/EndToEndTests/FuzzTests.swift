@@ -32,12 +32,12 @@ extension EndToEnd {
                     try data.write(to: URL(fileURLWithPath: keep).appendingPathComponent(URL(fileURLWithPath: input).lastPathComponent))
                 }
                 let output = scratch.path("out-\(index).\(index % 3 == 2 ? "mkv" : "mp4")")
-                let run = try runBounded(videosegBinary, ["segment", input, "-o", output, "--model", model, "--threads", "1"],
-                                         seconds: Self.seconds)
+                let run = try runProcess(videosegBinary, ["segment", input, "-o", output, "--model", model, "--threads", "1"],
+                                         timeout: Self.seconds)
                 try #require(!run.timedOut, "\(label): still running after \(Self.seconds) s (killed)")
-                statuses[run.output.status, default: 0] += 1
-                if environment["VIDEOSEG_FUZZ_VERBOSE"] != nil { print("fuzz: \(label): exit \(run.output.status)") }
-                try check(run.output, output: output, label: label)
+                statuses[run.status, default: 0] += 1
+                if environment["VIDEOSEG_FUZZ_VERBOSE"] != nil { print("fuzz: \(label): exit \(run.status)") }
+                try check(run, output: output, label: label)
                 #expect(!scratch.contents().contains { $0.contains("videoseg-partial") }, "\(label): partial file left")
                 try? FileManager.default.removeItem(atPath: output)
                 try? FileManager.default.removeItem(atPath: input)
@@ -162,37 +162,4 @@ struct SplitMix64: RandomNumberGenerator {
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
     }
-}
-
-/// What a run bounded in time printed and returned, and whether it had to be killed.
-struct BoundedRun {
-    var output: ProcessOutput
-    var timedOut: Bool
-}
-
-/// Runs `executable` like `runProcess`, but kills it (SIGKILL) after `seconds`.
-func runBounded(_ executable: String, _ arguments: [String], seconds: Double) throws -> BoundedRun {
-    let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("videoseg-proc-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: scratch) }
-    let outURL = scratch.appendingPathComponent("out"), errURL = scratch.appendingPathComponent("err")
-    FileManager.default.createFile(atPath: outURL.path, contents: nil)
-    FileManager.default.createFile(atPath: errURL.path, contents: nil)
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    process.standardInput = FileHandle.nullDevice
-    process.standardOutput = try FileHandle(forWritingTo: outURL)
-    process.standardError = try FileHandle(forWritingTo: errURL)
-    let finished = DispatchSemaphore(value: 0)
-    process.terminationHandler = { _ in finished.signal() }
-    try process.run()
-    let timedOut = finished.wait(timeout: .now() + seconds) == .timedOut
-    if timedOut {
-        kill(process.processIdentifier, SIGKILL)
-        finished.wait()
-    }
-    let output = ProcessOutput(status: process.terminationStatus, stdout: (try? String(contentsOf: outURL, encoding: .utf8)) ?? "",
-                               stderr: (try? String(contentsOf: errURL, encoding: .utf8)) ?? "")
-    return BoundedRun(output: output, timedOut: timedOut)
 }

@@ -51,7 +51,8 @@ final class FrameConverter: @unchecked Sendable {
         if sameLayout {
             try checkFFmpeg(av_frame_copy(destination, source), path: path, operation: "copying a frame")
         } else {
-            try scale(source, into: destination)
+            try scaler.scale(source, into: destination, width: width, height: height, format: pixelFormat, flags: SWS_BICUBIC,
+                             destinationColorspace: colorspace, destinationFullRange: fullRange)
         }
         destination.pointee.pts = source.pointee.pts
         destination.pointee.pict_type = AV_PICTURE_TYPE_NONE
@@ -60,18 +61,5 @@ final class FrameConverter: @unchecked Sendable {
         destination.pointee.color_primaries = source.pointee.color_primaries
         destination.pointee.color_trc = source.pointee.color_trc
         destination.pointee.sample_aspect_ratio = source.pointee.sample_aspect_ratio
-    }
-
-    private func scale(_ source: UnsafePointer<AVFrame>, into destination: UnsafeMutablePointer<AVFrame>) throws {
-        try withUnsafeMutablePointer(to: &destination.pointee.data) { data in
-            try withUnsafeMutablePointer(to: &destination.pointee.linesize) { lines in
-                try data.withMemoryRebound(to: UnsafeMutablePointer<UInt8>?.self, capacity: 8) { planes in
-                    try lines.withMemoryRebound(to: Int32.self, capacity: 8) { strides in
-                        try scaler.scale(source, width: width, height: height, format: pixelFormat, flags: SWS_BICUBIC,
-                                         destinationColorspace: colorspace, destinationFullRange: fullRange, data: planes, strides: strides)
-                    }
-                }
-            }
-        }
     }
 }

@@ -53,16 +53,8 @@ final class FrameResizer: @unchecked Sendable {
         }
         frame.frame.pointee.colorspace = colorspace
         frame.frame.pointee.color_range = fullRange ? AVCOL_RANGE_JPEG : AVCOL_RANGE_MPEG
-        try withUnsafeMutablePointer(to: &destination.pointee.data) { data in
-            try withUnsafeMutablePointer(to: &destination.pointee.linesize) { lines in
-                try data.withMemoryRebound(to: UnsafeMutablePointer<UInt8>?.self, capacity: 8) { planes in
-                    try lines.withMemoryRebound(to: Int32.self, capacity: 8) { strides in
-                        try scaler.scale(frame.frame, width: width, height: height, format: pixelFormat, flags: filter.flags,
-                                         destinationColorspace: colorspace, destinationFullRange: fullRange, data: planes, strides: strides)
-                    }
-                }
-            }
-        }
+        try scaler.scale(frame.frame, into: destination, width: width, height: height, format: pixelFormat, flags: filter.flags,
+                         destinationColorspace: colorspace, destinationFullRange: fullRange)
         return result
     }
 }

@@ -39,4 +39,22 @@ final class FrameScaler {
             }
         }
     }
+
+    /// Scales `source` into the buffers of `destination` (already allocated at `width`×`height`
+    /// in `format`).
+    func scale(_ source: UnsafePointer<AVFrame>, into destination: UnsafeMutablePointer<AVFrame>, width: Int, height: Int,
+               format: AVPixelFormat, flags: Int32, destinationColorspace: AVColorSpace, destinationFullRange: Bool) throws
+    {
+        try withUnsafeMutablePointer(to: &destination.pointee.data) { data in
+            try withUnsafeMutablePointer(to: &destination.pointee.linesize) { lines in
+                try data.withMemoryRebound(to: UnsafeMutablePointer<UInt8>?.self, capacity: 8) { planes in
+                    try lines.withMemoryRebound(to: Int32.self, capacity: 8) { strides in
+                        try scale(source, width: width, height: height, format: format, flags: flags,
+                                  destinationColorspace: destinationColorspace, destinationFullRange: destinationFullRange,
+                                  data: planes, strides: strides)
+                    }
+                }
+            }
+        }
+    }
 }

@@ -29,12 +29,17 @@ struct ProcessOutput {
     var status: Int32
     var stdout: String
     var stderr: String
+    /// Whether it was killed for running past its time limit.
+    var timedOut = false
 }
 
-/// Runs `executable` with `arguments` to completion. Output goes through files, so a chatty
-/// process can never block on a full pipe.
+/// Runs `executable` with `arguments` to completion, or kills it (SIGKILL) after `timeout`
+/// seconds and says so in `timedOut`. Output goes through files, so a chatty process can never
+/// block on a full pipe.
 @discardableResult
-func runProcess(_ executable: String, _ arguments: [String], directory: URL? = nil, environment: [String: String]? = nil) throws -> ProcessOutput {
+func runProcess(_ executable: String, _ arguments: [String], directory: URL? = nil, environment: [String: String]? = nil,
+                timeout: Double? = nil) throws -> ProcessOutput
+{
     let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("videoseg-proc-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: scratch) }
@@ -49,12 +54,16 @@ func runProcess(_ executable: String, _ arguments: [String], directory: URL? = n
     process.standardInput = FileHandle.nullDevice
     process.standardOutput = try FileHandle(forWritingTo: outURL)
     process.standardError = try FileHandle(forWritingTo: errURL)
+    let finished = DispatchSemaphore(value: 0)
+    process.terminationHandler = { _ in finished.signal() }
     try process.run()
-    process.waitUntilExit()
+    let timedOut = timeout.map { finished.wait(timeout: .now() + $0) == .timedOut } ?? false
+    if timedOut { kill(process.processIdentifier, SIGKILL) }
+    finished.wait()
     return ProcessOutput(
         status: process.terminationStatus,
         stdout: (try? String(contentsOf: outURL, encoding: .utf8)) ?? "",
-        stderr: (try? String(contentsOf: errURL, encoding: .utf8)) ?? "")
+        stderr: (try? String(contentsOf: errURL, encoding: .utf8)) ?? "", timedOut: timedOut)
 }
 
 /// Runs the built `videoseg`.
