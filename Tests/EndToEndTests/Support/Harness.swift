@@ -54,12 +54,17 @@ func runProcess(_ executable: String, _ arguments: [String], directory: URL? = n
     process.standardInput = FileHandle.nullDevice
     process.standardOutput = try FileHandle(forWritingTo: outURL)
     process.standardError = try FileHandle(forWritingTo: errURL)
-    let finished = DispatchSemaphore(value: 0)
-    process.terminationHandler = { _ in finished.signal() }
     try process.run()
-    let timedOut = timeout.map { finished.wait(timeout: .now() + $0) == .timedOut } ?? false
-    if timedOut { kill(process.processIdentifier, SIGKILL) }
-    finished.wait()
+    // Polled, not a termination handler: Foundation on Linux may never call one for a process
+    // that ends at once.
+    var timedOut = false
+    if let timeout {
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { usleep(20_000) }
+        timedOut = process.isRunning
+        if timedOut { kill(process.processIdentifier, SIGKILL) }
+    }
+    process.waitUntilExit()
     return ProcessOutput(
         status: process.terminationStatus,
         stdout: (try? String(contentsOf: outURL, encoding: .utf8)) ?? "",
