@@ -36,7 +36,7 @@ struct JobOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Only tint these classes, by name or id, comma-separated (e.g. person,dog).", valueName: "names"))
     var classes: String?
 
-    @Option(name: .long, help: "blend: colours over the picture; mask: colours on black; blur, pixelate or replace the background (see --apply-to); cutout: the foreground with alpha (.webm, .mov, .mkv); matte: the foreground white on black.")
+    @Option(name: .long, help: "blend: colours over the picture; mask: colours on black; blur, pixelate or replace the background (see --apply-to); cutout: the foreground with alpha (.webm, .mov, .mkv, or PNG pictures with -o DIR/%06d.png); matte: the foreground white on black.")
     var style: OverlayStyle.Mode = .blend
 
     @Option(name: .long, help: ArgumentHelp("blur: the radius; pixelate: half the block size, in pixels (default: 2% of the short side).", valueName: "px"))

@@ -206,8 +206,75 @@ extension EndToEnd {
             let input = try makeInput(scratch) { _, _, _ in (200, 30, 30) }
             let result = try run(scratch, input: input, output: scratch.path("cut.mp4"), ["--style", "cutout"])
             #expect(result.status == 1)
-            #expect(result.stderr.contains(".webm") && result.stderr.contains(".mov") && result.stderr.contains(".mkv"), "\(result.stderr)")
+            #expect(result.stderr.contains(".webm") && result.stderr.contains(".mov") && result.stderr.contains(".mkv")
+                && result.stderr.contains("%06d.png"), "\(result.stderr)")
             #expect(!scratch.contents().contains { $0.hasPrefix("cut") || $0.hasPrefix(".cut") })
+        }
+
+        @Test func aCutOutAsAPNGSequenceHasTheMaskAsAlphaAndAManifest() throws {
+            let scratch = try Scratch()
+            let silent = try makeInput(scratch) { _, _, _ in (200, 30, 30) }
+            // With a sound track, which a picture sequence cannot hold.
+            let input = scratch.path("with-audio.mkv")
+            try ffmpeg(["-i", silent, "-f", "lavfi", "-i", "sine=frequency=440:duration=0.4", "-c:v", "copy", "-c:a", "flac", "-shortest", input])
+            let output = scratch.path("frames/%06d.png")
+            let result = try run(scratch, input: input, output: output, ["--style", "cutout"])
+            try #require(result.status == 0, "\(result.stderr)")
+            #expect(result.stderr.contains("no audio; the audio is dropped"), "\(result.stderr)")
+            let folder = scratch.path("frames")
+            let names = try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
+            #expect(names == ["000000.png", "000001.png", "000002.png", "000003.png", "manifest.jsonl"])
+            #expect(!scratch.contents().contains { $0.hasPrefix(".frames") }, "the hidden folder is renamed, not left")
+            let manifest = try String(contentsOfFile: folder + "/manifest.jsonl", encoding: .utf8).split(separator: "\n").map {
+                try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any]
+            }
+            #expect(manifest.map { $0["frame"] as? Int } == [0, 1, 2, 3])
+            #expect(manifest.map { $0["file"] as? String } == ["000000.png", "000001.png", "000002.png", "000003.png"])
+            #expect(manifest.map { $0["time"] as? Double } == [0, 0.1, 0.2, 0.3])
+            for frame in 0..<Self.frames {
+                let picture = folder + String(format: "/%06d.png", frame)
+                #expect(try Probe(picture).video?.pixelFormat == "rgba")
+                let rgba = [UInt8](try Probe.rawFrames(picture, pixelFormat: "rgba"))
+                try #require(rgba.count == Self.width * Self.height * 4)
+                var wrongAlpha = 0, worstColour = 0
+                for y in 0..<Self.height {
+                    for x in 0..<Self.width {
+                        let pixel = (y * Self.width + x) * 4
+                        if Int(rgba[pixel + 3]) != (x < 32 ? 0 : 255) { wrongAlpha += 1 }
+                        let expected = x < 32 ? [200, 30, 30] : [20, 40, 200]
+                        for channel in 0..<3 { worstColour = max(worstColour, abs(Int(rgba[pixel + channel]) - expected[channel])) }
+                    }
+                }
+                #expect(wrongAlpha == 0, "frame \(frame): \(wrongAlpha) alpha samples differ from the mask")
+                // The colour went RGB → YUV 4:4:4 → RGB: off by a rounding step at most.
+                #expect(worstColour <= 3, "frame \(frame): colour off by \(worstColour)")
+            }
+        }
+
+        @Test func aPictureSequenceReplacesOnlyAnEarlierSequence() throws {
+            let scratch = try Scratch()
+            let input = try makeInput(scratch) { _, _, _ in (200, 30, 30) }
+            let folder = scratch.path("seq")
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            try Data("old".utf8).write(to: URL(fileURLWithPath: folder + "/000009.png"))
+            let refused = try run(scratch, input: input, output: folder + "/%06d.png", ["--style", "cutout"])
+            #expect(refused.status == 1)
+            #expect(refused.stderr.split(separator: "\n").count == 1 && refused.stderr.contains("--overwrite"), "\(refused.stderr)")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["000009.png"])
+
+            // Any style can be written as pictures; without alpha they are RGB.
+            let replaced = try run(scratch, input: input, output: folder + "/%06d.png", ["--style", "blur", "--overwrite"])
+            try #require(replaced.status == 0, "\(replaced.stderr)")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
+                == ["000000.png", "000001.png", "000002.png", "000003.png", "manifest.jsonl"])
+            #expect(try Probe(folder + "/000000.png").video?.pixelFormat == "rgb24")
+
+            try Data().write(to: URL(fileURLWithPath: folder + "/notes.txt"))
+            let foreign = try run(scratch, input: input, output: folder + "/%06d.png", ["--style", "cutout", "--overwrite"])
+            #expect(foreign.status == 1)
+            #expect(foreign.stderr.contains("notes.txt"), "\(foreign.stderr)")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: folder).count == 6)
+            #expect(!scratch.contents().contains { $0.hasPrefix(".seq") })
         }
 
         @Test func theMatteIsTheForegroundWhiteOnBlack() throws {

@@ -50,6 +50,10 @@ final class VideoSink: @unchecked Sendable {
     private let isLive: Bool
     /// Held on the temporary file while this sink writes it (see `RunLock`).
     private var lock: RunLock?
+    /// Set when the output is a numbered picture per frame: the hidden folder they go to, and
+    /// the conversion from the drawn YUV frames to the RGB(A) pictures.
+    private var sequence: PictureSequenceFolder?
+    private var pictureConverter: PictureFrameConverter?
 
     /// The container's usual encoder for each extension.
     static let defaultEncoders: [String: String] = [
@@ -65,17 +69,26 @@ final class VideoSink: @unchecked Sendable {
         width = format.width
         height = format.height
         let url = URL(fileURLWithPath: path)
-        temporaryPath = live ? path : url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).videoseg-partial").path
-        guard let outputFormat = av_guess_format(nil, path, nil) else {
+        let sequencePath = PictureSequencePath(path)
+        if let sequencePath {
+            temporaryPath = "\(sequencePath.temporaryFolder)/\(sequencePath.pattern)"
+        } else {
+            temporaryPath = live ? path : url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).videoseg-partial").path
+        }
+        guard let outputFormat = sequencePath == nil ? av_guess_format(nil, path, nil) : av_guess_format("image2", nil, nil) else {
             throw VideoSegError.outputNotWritable(path: path, reason: "no container known for the extension \".\(url.pathExtension)\"")
         }
         let containerName = String(cString: outputFormat.pointee.name)
-        let encoderCodec = try VideoSink.findEncoder(settings.codec, path: path, outputFormat: outputFormat, alpha: settings.alpha)
+        let encoderCodec = try sequencePath.map { _ in try VideoSink.pictureEncoder(settings.codec) }
+            ?? VideoSink.findEncoder(settings.codec, path: path, outputFormat: outputFormat, alpha: settings.alpha)
         encoderName = String(cString: encoderCodec.pointee.name)
         if avformat_query_codec(outputFormat, encoderCodec.pointee.id, FF_COMPLIANCE_NORMAL) == 0 {
             throw VideoSegError.codecNotSupportedByContainer(codec: encoderName, container: containerName, path: path)
         }
-        if settings.alpha {
+        if sequencePath != nil {
+            // Drawn in full-resolution YUV like every output, then converted to RGB(A) pictures.
+            pixelFormat = settings.alpha ? AV_PIX_FMT_YUVA444P : AV_PIX_FMT_YUV444P
+        } else if settings.alpha {
             pixelFormat = try VideoSink.alphaPixelFormat(for: encoderCodec, format: format, path: path)
         } else if let requested = settings.pixelFormat {
             pixelFormat = try VideoSink.requestedPixelFormat(requested, codec: encoderCodec, format: format)
@@ -91,7 +104,19 @@ final class VideoSink: @unchecked Sendable {
         formatContext = context
         packet = av_packet_alloc()!
         audioInputTimeBase = audio?.pointee.time_base ?? AVRational(num: 1, den: 1)
-        if !live && FileManager.default.fileExists(atPath: url.deletingLastPathComponent().path) {
+        if let sequencePath {
+            do {
+                let folder = try PictureSequenceFolder(sequencePath, output: path)
+                warnings += folder.warnings
+                sequence = folder
+                pictureConverter = try PictureFrameConverter(width: width, height: height, alpha: settings.alpha, path: path)
+            } catch {
+                avformat_free_context(context)
+                formatContext = nil
+                sequence?.discard()
+                throw error
+            }
+        } else if !live && FileManager.default.fileExists(atPath: url.deletingLastPathComponent().path) {
             do {
                 let held = try RunLock(path: temporaryPath, output: path)
                 if held.foundStale { warnings.append("replaced \(temporaryPath), left by a run that was killed") }
@@ -108,8 +133,12 @@ final class VideoSink: @unchecked Sendable {
 
         try openEncoder(encoderCodec, format: format, settings: settings,
                         globalHeader: outputFormat.pointee.flags & AVFMT_GLOBALHEADER != 0)
-        if let audio { try addAudio(copying: audio, outputFormat: outputFormat) }
-        try openFile(directory: url.deletingLastPathComponent().path, containerName: containerName)
+        if audio != nil && sequence != nil {
+            warnings.append("a picture sequence holds no audio; the audio is dropped")
+        } else if let audio {
+            try addAudio(copying: audio, outputFormat: outputFormat)
+        }
+        try openFile(directory: sequencePath?.temporaryFolder ?? url.deletingLastPathComponent().path, containerName: containerName)
         ownsResources = false
     }
 
@@ -122,7 +151,7 @@ final class VideoSink: @unchecked Sendable {
         videoStream = stream
         encoder.pointee.width = Int32(format.width)
         encoder.pointee.height = Int32(format.height)
-        encoder.pointee.pix_fmt = pixelFormat
+        encoder.pointee.pix_fmt = pictureConverter?.pixelFormat ?? pixelFormat
         encoder.pointee.time_base = format.timeBase
         if format.frameRate.num > 0 && format.frameRate.den > 0 { encoder.pointee.framerate = format.frameRate }
         encoder.pointee.sample_aspect_ratio = format.sampleAspectRatio
@@ -214,12 +243,17 @@ final class VideoSink: @unchecked Sendable {
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw VideoSegError.outputNotWritable(path: path, reason: "folder \(directory) does not exist")
         }
-        let ioStatus = avio_open(&context.pointee.pb, temporaryPath, AVIO_FLAG_WRITE)
-        if ioStatus < 0 {
-            throw VideoSegError.outputNotWritable(path: path, reason: ffmpegErrorString(ioStatus))
-        }
         var muxerOptions: OpaquePointer? = nil
         defer { av_dict_free(&muxerOptions) }
+        if context.pointee.oformat.pointee.flags & AVFMT_NOFILE == 0 {
+            let ioStatus = avio_open(&context.pointee.pb, temporaryPath, AVIO_FLAG_WRITE)
+            if ioStatus < 0 {
+                throw VideoSegError.outputNotWritable(path: path, reason: ffmpegErrorString(ioStatus))
+            }
+        } else {
+            // The picture muxer opens a file per frame; numbered from 0 like the masks.
+            av_dict_set(&muxerOptions, "start_number", "0", 0)
+        }
         if isLive && ["mp4", "mov"].contains(containerName.split(separator: ",").first.map(String.init) ?? "") {
             av_dict_set(&muxerOptions, "movflags", "frag_keyframe+empty_moov+default_base_moof", 0)
         }
@@ -243,7 +277,16 @@ final class VideoSink: @unchecked Sendable {
     static let alphaEncoders: [String: String] = ["webm": "libvpx-vp9", "mov": "prores_ks", "mkv": "ffv1"]
 
     /// The one-line reason an output cannot hold a cut-out.
-    static let alphaFormats = "write .webm (VP9 with alpha), .mov (ProRes 4444) or .mkv (FFV1)"
+    static let alphaFormats = "write .webm (VP9 with alpha), .mov (ProRes 4444), .mkv (FFV1) or PNG pictures (DIR/%06d.png)"
+
+    /// The encoder of a picture sequence: PNG, which keeps alpha losslessly.
+    private static func pictureEncoder(_ name: String?) throws -> UnsafePointer<AVCodec> {
+        if let name, name != "png" {
+            throw VideoSegError.invalidOption("--codec \(name): a picture sequence is written as PNG")
+        }
+        guard let codec = avcodec_find_encoder(AV_CODEC_ID_PNG) else { throw VideoSegError.unknownCodec(name: "png") }
+        return codec
+    }
 
     static func findEncoder(_ name: String?, path: String, outputFormat: UnsafePointer<AVOutputFormat>, alpha: Bool) throws
         -> UnsafePointer<AVCodec>
@@ -348,7 +391,12 @@ final class VideoSink: @unchecked Sendable {
 
     /// Encodes one rendered frame (in `pixelFormat`, with its source `pts`).
     func write(frame: RenderedFrame) throws {
-        try write(avFrame: frame.frame)
+        guard let sequence, let pictureConverter else {
+            try write(avFrame: frame.frame)
+            return
+        }
+        try write(avFrame: try pictureConverter.convert(frame.frame))
+        try sequence.record(index: framesWritten - 1, pts: frame.frame.pointee.pts, timeBase: Rational(encoder!.pointee.time_base))
     }
 
     /// Encodes one frame already in `pixelFormat` (the mask video's gray frames).
@@ -411,7 +459,10 @@ final class VideoSink: @unchecked Sendable {
             }
             let closeStatus = avio_closep(&formatContext!.pointee.pb)
             if closeStatus < 0 { throw VideoSegError.writeFailed(path: path, reason: ffmpegErrorString(closeStatus)) }
-            if temporaryPath != path && rename(temporaryPath, path) != 0 {
+            if let sequence {
+                try sequence.publish()
+                self.sequence = nil
+            } else if temporaryPath != path && rename(temporaryPath, path) != 0 {
                 throw VideoSegError.writeFailed(path: path, reason: String(cString: strerror(errno)))
             }
             lock?.release()
@@ -430,6 +481,8 @@ final class VideoSink: @unchecked Sendable {
 
     private func releaseAll(removeFile: Bool) {
         audioTranscoder = nil
+        if removeFile { sequence?.discard() }
+        sequence = nil
         avcodec_free_context(&encoder)
         if let context = formatContext {
             if context.pointee.pb != nil { avio_closep(&formatContext!.pointee.pb) }

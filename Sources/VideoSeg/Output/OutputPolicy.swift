@@ -9,6 +9,10 @@ public enum OutputPolicy {
     /// Refuses an output that is the input, that is not a regular file, or that exists without
     /// `overwrite`.
     public static func check(output: String, input: String, overwrite: Bool) throws {
+        if let sequence = PictureSequencePath(output) {
+            try sequence.checkDestination(overwrite: overwrite)
+            return
+        }
         if sameFile(output, input) || URL(fileURLWithPath: output).standardizedFileURL == URL(fileURLWithPath: input).standardizedFileURL {
             throw VideoSegError.outputIsInput(path: output)
         }
