@@ -7,6 +7,10 @@ bash scripts/setup.sh
 # Debian's python3-torch lives in the system Python, whatever python3 is first on PATH.
 /usr/bin/python3 Models/make_test_models.py
 swift build --build-tests
+# The tests' runs keep their measured graph choices here, not in the user's ~/.cache.
+VIDEOSEG_CACHE_DIR="$(mktemp -d)"
+export VIDEOSEG_CACHE_DIR
+trap 'rm -rf "$VIDEOSEG_CACHE_DIR"' EXIT
 swift test --skip-build
 
 # The Ray driver (Distributed/ray): its venv (Ray from PyPI), then its tests on a local cluster.

@@ -15,6 +15,22 @@
 #include <libswscale/swscale.h>
 #include <libswresample/swresample.h>
 #include <errno.h>
+#include <dlfcn.h>
+
+/// Registers libavdevice's inputs and outputs (v4l2, ...), loading the library on first use.
+/// It is not linked: it brings in over a hundred more shared libraries, and with libtorch's
+/// symbol lookups at start-up that costs every run about 0.2 s, while only device runs need it.
+/// Loaded with RTLD_LOCAL so its dependencies stay out of the global lookup scope. Returns 0, or
+/// -1 when the library cannot be loaded.
+static inline int vs_register_devices(void) {
+    static int status = 1;
+    if (status != 1) return status;
+    void *library = dlopen("libavdevice.so." AV_STRINGIFY(LIBAVDEVICE_VERSION_MAJOR), RTLD_NOW | RTLD_LOCAL);
+    void (*register_all)(void) = library ? (void (*)(void))dlsym(library, "avdevice_register_all") : NULL;
+    if (register_all) register_all();
+    status = register_all ? 0 : -1;
+    return status;
+}
 
 // Swift cannot import function-like macros; these wrap the ones VideoSeg needs.
 

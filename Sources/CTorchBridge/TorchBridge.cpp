@@ -272,15 +272,23 @@ double forwardCPUSeconds(torch::jit::Module &module, const at::Tensor &input, VS
     return best;
 }
 
-/// eval, freeze, optimise where it pays, warm up; the stop check is asked between the steps,
-/// each of which can take seconds for a large model.
-static void prepareModel(VSTorchModel *model, int32_t batch, int32_t height, int32_t width, int32_t optimize, VSTorchStopCheck stop,
-             void *context, int64_t out_shape[4]) {
+/// The optimised graph (frozen, then optimize_for_inference: MKLDNN layouts, fused ops).
+torch::jit::Module optimizedClone(torch::jit::Module &frozen) {
+    auto optimized = torch::jit::freeze(frozen.clone());
+    torch::jit::optimize_for_inference(optimized);
+    return optimized;
+}
+
+/// eval, freeze, optimise as `mode` says (timing both graphs for VS_PREPARE_CHOOSE), warm up;
+/// the stop check is asked between the steps, each of which can take seconds for a large model.
+static void prepareModel(VSTorchModel *model, int32_t batch, int32_t height, int32_t width, int32_t mode, int32_t warmups,
+                         VSTorchStopCheck stop, void *context, int64_t out_shape[4]) {
     c10::InferenceMode guard;
     model->module.eval();
     model->optimization = "as loaded";
     std::vector<float> zeros(static_cast<size_t>(batch) * 3 * height * width, 0.0f);
-    if (optimize) {
+    auto input = torch::from_blob(zeros.data(), {batch, 3, height, width}, torch::kFloat32);
+    if (mode != VS_PREPARE_AS_LOADED) {
         // Freezing inlines weights and attributes; it does not apply to every module (for
         // example one that mutates its attributes), so the plain module remains the fallback.
         try {
@@ -288,20 +296,24 @@ static void prepareModel(VSTorchModel *model, int32_t batch, int32_t height, int
             auto frozen = torch::jit::freeze(model->module);
             model->module = frozen;
             model->optimization = "frozen";
-            // optimize_for_inference (MKLDNN layouts, fused ops) makes large convolutions
-            // faster but small, depthwise-heavy models slower (layout conversions around every
-            // op, extra threads): time both at the real input size and keep the cheaper.
-            auto input = torch::from_blob(zeros.data(), {batch, 3, height, width}, torch::kFloat32);
+            // optimize_for_inference makes large convolutions faster but small,
+            // depthwise-heavy models slower (layout conversions around every op, extra
+            // threads): measured at the real input size, or taken from a measurement before.
             try {
                 checkStop(stop, context);
-                auto optimized = torch::jit::freeze(model->module.clone());
-                torch::jit::optimize_for_inference(optimized);
-                checkStop(stop, context);
-                double optimizedSeconds = forwardCPUSeconds(optimized, input, stop, context);
-                checkStop(stop, context);
-                double frozenSeconds = forwardCPUSeconds(frozen, input, stop, context);
-                if (optimizedSeconds < frozenSeconds) {
-                    model->module = optimized;
+                if (mode == VS_PREPARE_CHOOSE) {
+                    auto optimized = optimizedClone(frozen);
+                    checkStop(stop, context);
+                    double optimizedSeconds = forwardCPUSeconds(optimized, input, stop, context);
+                    checkStop(stop, context);
+                    double frozenSeconds = forwardCPUSeconds(frozen, input, stop, context);
+                    if (optimizedSeconds < frozenSeconds) {
+                        model->module = optimized;
+                        model->optimization = "frozen + optimized for inference";
+                    }
+                    warmups = 1;  // the timing runs warmed both graphs
+                } else if (mode == VS_PREPARE_OPTIMIZED) {
+                    model->module = optimizedClone(frozen);
                     model->optimization = "frozen + optimized for inference";
                 }
             } catch (const std::exception &) {
@@ -309,16 +321,20 @@ static void prepareModel(VSTorchModel *model, int32_t batch, int32_t height, int
         } catch (const std::exception &) {
         }
     }
+    for (int32_t run = 1; run < warmups; run++) {
+        checkStop(stop, context);
+        forward(model, zeros.data(), batch, height, width, out_shape);
+    }
     checkStop(stop, context);
     forward(model, zeros.data(), batch, height, width, out_shape);
 }
 
-int32_t vs_torch_model_prepare(VSTorchModel *model, int32_t batch, int32_t height, int32_t width, int32_t optimize,
-                               VSTorchStopCheck stop, void *stop_context, int64_t out_shape[4], char **error) {
+int32_t vs_torch_model_prepare(VSTorchModel *model, int32_t batch, int32_t height, int32_t width, int32_t mode,
+                               int32_t warmups, VSTorchStopCheck stop, void *stop_context, int64_t out_shape[4], char **error) {
     bool stopped = false;
     int32_t status = guarded(error, [&] {
         try {
-            prepareModel(model, batch, height, width, optimize, stop, stop_context, out_shape);
+            prepareModel(model, batch, height, width, mode, warmups, stop, stop_context, out_shape);
         } catch (const Stopped &) {
             stopped = true;
         }

@@ -145,6 +145,8 @@ struct BenchCommand: ParsableCommand {
         lines.append(pad("  sum", 40) + String(format: "%8.2f", total))
         lines.append(pad("bound: max(slowest, sum / \(cores) cores)", 40) + String(format: "%8.2f ms = %.1f fps", boundMs, boundFPS))
         lines.append("")
+        lines += fullRunTable(measured.video, alone: stages.cpuMilliseconds)
+        lines.append("")
         lines.append(pad("run", 40) + "frames  seconds      fps  ÷bound  peak RSS")
         for (name, run) in [("VideoSeg, annotated video", measured.video), ("VideoSeg, masks only", measured.masks)] + python {
             lines.append(pad(name, 40) + String(format: "%6d %8.2f %8.2f %7.2f %6.0f MB", run.frames, run.seconds, run.fps, run.fps / boundFPS,
@@ -153,6 +155,30 @@ struct BenchCommand: ParsableCommand {
         for (name, run) in python where run.fps > 0 {
             lines.append(String(format: "speed-up over %@: %.2fx", name, measured.video.fps / run.fps))
         }
+        return lines
+    }
+
+    /// The annotated-video run stage by stage: CPU per frame alone and in the run, and how
+    /// each stage thread spent the run's wall time (working, waiting for the stage before it,
+    /// waiting for the one after it), so the overhead of the full run shows where it is.
+    private func fullRunTable(_ run: Run, alone: [StageName: Double]) -> [String] {
+        let frames = Double(max(1, run.frames)), wall = max(run.seconds, 1e-9)
+        var lines = [pad("full run, annotated video", 28) + "CPU ms/frame: alone  in run    busy  wait in  wait out"]
+        var threadCPU = 0.0
+        for stage in StageName.allCases {
+            guard let timing = run.stageTimings[stage.rawValue] else { continue }
+            threadCPU += timing.cpuSeconds
+            let aloneText = alone[stage].map { String(format: "%8.2f", $0) } ?? "       —"
+            lines.append(pad("  " + stage.work, 40) + aloneText + String(format: " %7.2f %6.0f%% %7.0f%% %8.0f%%", timing.cpuSeconds * 1000 / frames,
+                                                                          timing.busySeconds / wall * 100, timing.waitingForInput / wall * 100,
+                                                                          timing.waitingForOutput / wall * 100))
+        }
+        let workers = max(0, run.cpuSeconds - threadCPU)
+        lines.append(pad("  codec and libtorch worker threads", 40) + "       —" + String(format: " %7.2f", workers * 1000 / frames))
+        lines.append(pad("  sum", 40) + String(format: "%8.2f %7.2f", StageBenchmark.stages.map { alone[$0] ?? 0 }.reduce(0, +),
+                                                      run.cpuSeconds * 1000 / frames))
+        lines.append(String(format: "start-up: %.2f s from process start to the first frame (model load %.2f s, prepare %.2f s, graph choice %@)",
+                            run.startupSeconds, run.modelLoadSeconds, run.modelPrepareSeconds, run.preparation))
         return lines
     }
 
@@ -181,7 +207,22 @@ struct BenchCommand: ParsableCommand {
         var seconds: Double
         var fps: Double
         var peakRSSKilobytes: Int
-        var dictionary: [String: Any] { ["frames": frames, "seconds": seconds, "fps": fps, "peak_rss_kb": peakRSSKilobytes] }
+        /// From the child's statistics (VideoSeg runs only).
+        var cpuSeconds = 0.0
+        var stageTimings: [String: StageTiming] = [:]
+        var startupSeconds = 0.0
+        var modelLoadSeconds = 0.0
+        var modelPrepareSeconds = 0.0
+        var preparation = ""
+        var dictionary: [String: Any] {
+            var entries: [String: Any] = ["frames": frames, "seconds": seconds, "fps": fps, "peak_rss_kb": peakRSSKilobytes]
+            if !stageTimings.isEmpty {
+                entries["run_cpu_seconds"] = cpuSeconds
+                entries["startup_seconds"] = startupSeconds
+                entries["stage_cpu_seconds"] = stageTimings.mapValues(\.cpuSeconds)
+            }
+            return entries
+        }
     }
 
     /// Runs a child to completion; its peak RSS comes from wait4, its figures from its JSON
@@ -216,7 +257,19 @@ struct BenchCommand: ParsableCommand {
         let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
         let frames = (object["frames"] as? Int) ?? (object["masks"] as? Int) ?? 0
         let masks = object["masks"] as? Int ?? 0
-        return Run(frames: max(frames, masks), seconds: object["seconds"] as? Double ?? 0, fps: object["fps"] as? Double ?? 0,
-                   peakRSSKilobytes: Int(usage.ru_maxrss))
+        var run = Run(frames: max(frames, masks), seconds: object["seconds"] as? Double ?? 0, fps: object["fps"] as? Double ?? 0,
+                      peakRSSKilobytes: Int(usage.ru_maxrss))
+        run.cpuSeconds = object["run_cpu_seconds"] as? Double ?? 0
+        run.startupSeconds = object["startup_seconds"] as? Double ?? 0
+        run.modelLoadSeconds = object["model_load_seconds"] as? Double ?? 0
+        run.modelPrepareSeconds = object["model_prepare_seconds"] as? Double ?? 0
+        run.preparation = object["model_preparation"] as? String ?? ""
+        for (name, value) in object["stage_timing"] as? [String: [String: Double]] ?? [:] {
+            run.stageTimings[name] = StageTiming(
+                busySeconds: value["busy_seconds"] ?? 0, waitingForInput: value["waiting_for_input_seconds"] ?? 0,
+                waitingForOutput: value["waiting_for_output_seconds"] ?? 0, cpuSeconds: value["cpu_seconds"] ?? 0,
+                lifetimeSeconds: value["thread_seconds"] ?? 0)
+        }
+        return run
     }
 }

@@ -82,6 +82,13 @@ enum JobRunner {
             "model": result.modelPath, "model_optimization": result.modelOptimization,
             "model_input_size": [result.modelInputWidth, result.modelInputHeight],
             "stage_seconds": result.stageSeconds,
+            "model_preparation": result.modelPreparation, "model_load_seconds": result.modelLoadSeconds,
+            "model_prepare_seconds": result.modelPrepareSeconds, "startup_seconds": result.startupSeconds ?? NSNull(),
+            "run_cpu_seconds": result.runCPUSeconds,
+            "stage_timing": result.stageTimings.mapValues { timing in
+                ["busy_seconds": timing.busySeconds, "cpu_seconds": timing.cpuSeconds, "waiting_for_input_seconds": timing.waitingForInput,
+                 "waiting_for_output_seconds": timing.waitingForOutput, "thread_seconds": timing.lifetimeSeconds]
+            },
         ]
         if live {
             stats["frames_captured"] = result.framesDecoded

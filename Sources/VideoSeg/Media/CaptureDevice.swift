@@ -2,10 +2,17 @@ import CFFmpeg
 
 /// V4L2 capture devices, through libavdevice.
 public enum CaptureDevice {
+    /// Makes libavdevice's inputs and outputs known to FFmpeg (it is loaded on first use).
+    static func registerDevices(for path: String) throws {
+        guard vs_register_devices() == 0 else {
+            throw VideoSegError.deviceUnavailable(path: path, reason: "libavdevice could not be loaded: \(String(cString: dlerror()))")
+        }
+    }
+
     /// Prints the formats and sizes `device` offers on stderr. FFmpeg's v4l2 input prints the list
     /// itself, at info level, and then ends the open with AVERROR_EXIT.
     public static func listFormats(_ device: String) throws {
-        avdevice_register_all()
+        try registerDevices(for: device)
         let level = av_log_get_level()
         av_log_set_level(AV_LOG_INFO)
         defer { av_log_set_level(level) }

@@ -188,7 +188,8 @@ public final class MediaSource: @unchecked Sendable {
     private static func openInputNow(_ path: String, formatName: String?, options: [String: String], live: Bool, stop: StopFlag?) throws
         -> UnsafeMutablePointer<AVFormatContext>
     {
-        avdevice_register_all()
+        // Devices (v4l2, ...) are named by format or live under /dev; files need no libavdevice.
+        if formatName != nil || path.hasPrefix("/dev/") { try CaptureDevice.registerDevices(for: path) }
         var context: UnsafeMutablePointer<AVFormatContext>? = avformat_alloc_context()
         if live { context?.pointee.flags |= AVFMT_FLAG_NONBLOCK }
         if let stop, let allocated = context {

@@ -113,18 +113,37 @@ public final class SegmentationModel: @unchecked Sendable {
     /// checks the output against the contract and the labels.
     /// `stop`, when given, is asked between the steps (each can take seconds for a large model);
     /// once raised, preparing ends with `VideoSegError.stopped`.
-    public func prepare(width: Int, height: Int, batch: Int = 1, optimize: Bool = true, stop: StopFlag? = nil) throws {
+    /// With `cache`, the choice between the frozen and the optimised graph is taken from it
+    /// when a run measured it before, and stored there after measuring. `warmups` forwards end
+    /// it: 2 make the first frame run at full speed (live input), 1 only learns the output
+    /// shape (a recorded input's first frames absorb the rest, which costs less in all).
+    public func prepare(width: Int, height: Int, batch: Int = 1, optimize: Bool = true, stop: StopFlag? = nil,
+                        cache: PreparationCache? = nil, warmups: Int = 2) throws
+    {
         // Each run's counts start afresh, even for a model prepared before.
         framesSegmented = 0
         nonFiniteFrames = 0
         nonFiniteRanges = []
         // Prepared already at this size (a cached model): nothing to do again.
-        if preparedOptimized == optimize && inputWidth == width && inputHeight == height && self.batch == batch { return }
+        if preparedOptimized == optimize && inputWidth == width && inputHeight == height && self.batch == batch {
+            preparation = .reused
+            preparationSeconds = 0
+            return
+        }
+        let started = DispatchTime.now()
         vs_torch_set_num_threads(Int32(threads))
+        var mode = Int32(optimize ? VS_PREPARE_CHOOSE : VS_PREPARE_AS_LOADED)
+        var source = optimize ? PreparationCache.Source.measured : .asLoaded
+        let cacheKey = try cache.flatMap { _ in optimize ? try PreparationCache.key(
+            modelHash: fileHash(), batch: batch, height: height, width: width, threads: threads) : nil }
+        if let cache, let cacheKey, let choice = cache.choice(for: cacheKey) {
+            mode = Int32(choice == .optimized ? VS_PREPARE_OPTIMIZED : VS_PREPARE_FROZEN)
+            source = .cached
+        }
         var shape = [Int64](repeating: 0, count: 4)
         var error: UnsafeMutablePointer<CChar>?
         let status = shape.withUnsafeMutableBufferPointer { buffer in
-            vs_torch_model_prepare(handle, Int32(batch), Int32(height), Int32(width), optimize ? 1 : 0,
+            vs_torch_model_prepare(handle, Int32(batch), Int32(height), Int32(width), mode, Int32(max(1, warmups)),
                                    stop == nil ? nil : StopFlag.check, stop?.cContext, buffer.baseAddress!, &error)
         }
         withExtendedLifetime(stop) {}
@@ -145,7 +164,32 @@ public final class SegmentationModel: @unchecked Sendable {
             throw VideoSegError.model(path: path, message: "\(classes) classes do not fit an 8-bit class map")
         }
         preparedOptimized = optimize
+        preparation = source
+        preparationSeconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
+        // Only a real choice is remembered: a graph that could not be frozen is measured again.
+        if source == .measured, let cache, let cacheKey, optimization != "as loaded" {
+            cache.store(optimization.contains("optimized") ? .optimized : .frozen, for: cacheKey)
+        }
     }
+
+    /// How the last `prepare` chose its graph, and how long it took (seconds).
+    public private(set) var preparation = PreparationCache.Source.asLoaded
+    public private(set) var preparationSeconds = 0.0
+
+    /// The model file's `stableHash`, computed once.
+    private func fileHash() throws -> String {
+        if let fileHashValue { return fileHashValue }
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
+        } catch {
+            throw VideoSegError.model(path: path, message: "cannot read the model file: \(error.localizedDescription)")
+        }
+        let hash = data.withUnsafeBytes { stableHash(bytes: $0) }
+        fileHashValue = hash
+        return hash
+    }
+    private var fileHashValue: String?
 
     /// Runs forward on `input` (float32 `[batch,3,H,W]`, RGB, normalised) and writes the argmax
     /// class ids, `[batch,H',W']`, into `classes`, and the scores `[batch,C,H',W']` into `scores`

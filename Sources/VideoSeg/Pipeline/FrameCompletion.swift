@@ -48,3 +48,18 @@ func monotonicSeconds() -> Double {
     clock_gettime(CLOCK_MONOTONIC, &time)
     return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
 }
+
+/// Seconds since this process started, loading its shared libraries included (libtorch's
+/// static set-up is a large part of a short run): the kernel's start time of the process
+/// (/proc/self/stat, in clock ticks since boot) against the boot-time clock. Ticks are 10 ms.
+public func secondsSinceProcessStart() -> Double? {
+    guard let text = try? String(contentsOfFile: "/proc/self/stat", encoding: .utf8),
+          let afterName = text.lastIndex(of: ")")
+    else { return nil }
+    // Fields after the command name, which may hold spaces; starttime is field 22 overall.
+    let fields = text[text.index(after: afterName)...].split(separator: " ")
+    guard fields.count > 19, let ticks = Double(fields[19]) else { return nil }
+    var now = timespec()
+    clock_gettime(CLOCK_BOOTTIME, &now)
+    return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9 - ticks / Double(sysconf(Int32(_SC_CLK_TCK)))
+}

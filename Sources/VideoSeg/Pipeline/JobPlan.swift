@@ -17,6 +17,8 @@ public final class JobPlan: @unchecked Sendable {
     let needs: SegmentationNeeds
     /// Temporal smoothing of the probabilities (0 = off).
     let smoothing: Double
+    /// Seconds spent loading the model file (0 when a model cache lent it).
+    var modelLoadSeconds = 0.0
 
     /// Resolves the model's input size for `source` (`inputSize`, else the model's own, else 400
     /// on the short side), prepares `model` at it, and resolves `classNames` against its labels.
@@ -24,15 +26,16 @@ public final class JobPlan: @unchecked Sendable {
                             classNames: [String]? = nil, style: OverlayStyle = OverlayStyle()) throws
     {
         try self.init(source: source, model: model, inputSize: inputSize, optimize: optimize, classNames: classNames, style: style,
-                      needs: SegmentationNeeds(), smoothing: 0, stop: nil)
+                      needs: SegmentationNeeds(), smoothing: 0, stop: nil, cache: nil, warmups: 2)
     }
 
     init(source: MediaSource, model: SegmentationModel, inputSize: InputSize?, optimize: Bool, classNames: [String]?,
-         style: OverlayStyle, needs: SegmentationNeeds, smoothing: Double, stop: StopFlag?) throws
+         style: OverlayStyle, needs: SegmentationNeeds, smoothing: Double, stop: StopFlag?, cache: PreparationCache?,
+         warmups: Int) throws
     {
         let upright = source.orientation.uprightSize(width: source.width, height: source.height)
         let size = try JobPlan.modelInputSize(model: model, requested: inputSize, uprightWidth: upright.width, uprightHeight: upright.height)
-        try model.prepare(width: size.width, height: size.height, optimize: optimize, stop: stop)
+        try model.prepare(width: size.width, height: size.height, optimize: optimize, stop: stop, cache: cache, warmups: warmups)
         var resolvedStyle = style
         resolvedStyle.classes = try JobPlan.resolveClasses(classNames, labels: model.labels, modelPath: model.path)
         self.source = source
@@ -58,6 +61,7 @@ public final class JobPlan: @unchecked Sendable {
             ?? DefaultModels.path(named: DefaultModels.name(forUprightWidth: upright.width, height: upright.height))
         try stop?.throwIfRaised()
         let model: SegmentationModel
+        let loadStarted = monotonicSeconds()
         if let models {
             model = try models.checkout(path: modelPath, overrides: configuration.metadataOverrides, threads: configuration.threads,
                                         optimize: configuration.optimizeModel) { candidate in
@@ -69,10 +73,13 @@ public final class JobPlan: @unchecked Sendable {
             model.threads = configuration.threads
         }
         try stop?.throwIfRaised()
+        let loadSeconds = monotonicSeconds() - loadStarted
         try self.init(source: source, model: model, inputSize: configuration.inputSize, optimize: configuration.optimizeModel,
                       classNames: configuration.classNames, style: configuration.style,
                       needs: configuration.segmentationNeeds(video: drawsOverlay ?? (configuration.output != nil)),
-                      smoothing: configuration.smoothing, stop: stop)
+                      smoothing: configuration.smoothing, stop: stop, cache: configuration.preparationCache,
+                      warmups: configuration.live ? 2 : 1)
+        modelLoadSeconds = models == nil ? loadSeconds : 0
     }
 
     /// The upright size of the source's pictures.

@@ -32,6 +32,9 @@ public struct SegmentConfiguration: Sendable {
     public var threads = SegmentConfiguration.defaultThreads
     /// Freeze and optimise the TorchScript graph for inference.
     public var optimizeModel = true
+    /// Where the measured choice of graph is kept between runs (see `PreparationCache`); nil
+    /// measures it every run.
+    public var preparationCache: PreparationCache? = PreparationCache.user
     /// A live input (camera, stream, pipe): frames that wait while a newer one arrives are
     /// dropped (keep-latest), timestamps start at zero, the recording is written in place as it
     /// goes (fragmented MP4), and audio is left out.
@@ -156,6 +159,18 @@ public struct SegmentResult: Sendable {
     /// The model input size used.
     public var modelInputWidth: Int
     public var modelInputHeight: Int
+    /// How the model's graph was chosen (measured, cached, ...: see `PreparationCache.Source`),
+    /// and the seconds spent loading and preparing it.
+    public var modelPreparation: String = ""
+    public var modelLoadSeconds = 0.0
+    public var modelPrepareSeconds = 0.0
+    /// Where each stage thread's time went, keyed by `StageName` raw values, and the CPU seconds
+    /// of the whole process from the first frame to the end (codec worker threads included).
+    public var stageTimings: [String: StageTiming] = [:]
+    public var runCPUSeconds = 0.0
+    /// Seconds from the process's start (shared libraries loaded) to the first frame read: what
+    /// a user waits for before any work, most of a short clip's run.
+    public var startupSeconds: Double?
 
     /// Frames per second over the whole run.
     public var framesPerSecond: Double { seconds > 0 ? Double(max(framesWritten, masksWritten)) / seconds : 0 }
@@ -195,5 +210,8 @@ extension SegmentResult {
             maxLatency: progress.maxLatency, stageSeconds: Dictionary(uniqueKeysWithValues: stageSeconds.map { ($0.key.rawValue, $0.value) }),
             modelPath: plan.model.path, modelOptimization: plan.model.optimization, modelInputWidth: plan.model.inputWidth,
             modelInputHeight: plan.model.inputHeight)
+        modelPreparation = plan.model.preparation.rawValue
+        modelLoadSeconds = plan.modelLoadSeconds
+        modelPrepareSeconds = plan.model.preparationSeconds
     }
 }

@@ -84,7 +84,10 @@ public final class SegmentationPipeline: Sendable {
             try source.run(into: sourceOutlet) { threads.addBusy(.source, since: $0) }
         }
 
+        let startupSeconds = secondsSinceProcessStart()
+        let cpuAtStart = processCPUSeconds()
         let failure = threads.wait()
+        let runCPUSeconds = processCPUSeconds() - cpuAtStart
         let seconds = monotonicSeconds() - completion.started
         if failure == nil && source.framesDecoded == 0 {
             // Nothing decoded is not a result: leave nothing behind and say why.
@@ -93,8 +96,12 @@ public final class SegmentationPipeline: Sendable {
         }
         try outputs.finish(after: failure)
         progressState.withLock { $0.seconds = seconds }
-        return SegmentResult(plan: plan, outputs: outputs, source: source, progress: progressState.current, seconds: seconds,
-                             interrupted: stop.isRaised, stageSeconds: threads.busySeconds, output: config.output,
-                             maskDirectory: config.masks?.directory)
+        var result = SegmentResult(plan: plan, outputs: outputs, source: source, progress: progressState.current, seconds: seconds,
+                                   interrupted: stop.isRaised, stageSeconds: threads.busySeconds, output: config.output,
+                                   maskDirectory: config.masks?.directory)
+        result.startupSeconds = startupSeconds
+        result.runCPUSeconds = runCPUSeconds
+        result.stageTimings = Dictionary(uniqueKeysWithValues: threads.stageTimings.map { ($0.key.rawValue, $0.value) })
+        return result
     }
 }

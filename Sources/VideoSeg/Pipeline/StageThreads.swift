@@ -11,7 +11,7 @@ final class StageThreads: Sendable {
     /// Cancels every queue made so far; guarded, because stage threads read it on failure while
     /// the wiring may still be adding queues.
     private let cancellations = Locked<[@Sendable () -> Void]>([])
-    private let busy = Locked<[StageName: Double]>([:])
+    private let timings = Locked<[StageName: StageTiming]>([:])
     /// Tests only: the stage that fails on purpose, and at which frame.
     let injectedFailure: InjectedFailure?
 
@@ -34,18 +34,32 @@ final class StageThreads: Sendable {
     /// it makes to `outlet`, which it closes when it ends normally.
     func launch<Stage: PipelineStage>(_ stage: Stage, from input: StageQueue<Stage.Input>, to outlet: Outlet<Stage.Output>) {
         launch(stage.name, closing: outlet.close) {
-            while let item = input.take() {
+            var waitingForInput = 0.0, waitingForOutput = 0.0
+            defer {
+                self.timings.withLock {
+                    $0[stage.name, default: StageTiming()].waitingForInput += waitingForInput
+                    $0[stage.name, default: StageTiming()].waitingForOutput += waitingForOutput
+                }
+            }
+            while true {
+                let asked = monotonicSeconds()
+                guard let item = input.take() else { return }
+                let handed: Bool
                 switch item {
                 case .frame(let ticket, let payload):
                     try self.injectedFailure?.check(stage.name, frame: ticket.index)
                     let began = monotonicSeconds()
+                    waitingForInput += began - asked
                     let output = try stage.process(payload, ticket: ticket)
-                    self.addBusy(stage.name, since: began)
-                    if !outlet.send(.frame(ticket, output)) { return }
+                    let done = monotonicSeconds()
+                    self.addBusy(stage.name, seconds: done - began)
+                    handed = outlet.send(.frame(ticket, output))
+                    waitingForOutput += monotonicSeconds() - done
                 case .audio(let packet):
                     try stage.pass(audio: packet)
-                    if !outlet.send(.audio(packet)) { return }
+                    handed = outlet.send(.audio(packet))
                 }
+                if !handed { return }
             }
         }
     }
@@ -58,7 +72,13 @@ final class StageThreads: Sendable {
         // whatever the stage owned is released by the time `wait` returns.
         let work = Locked<(@Sendable () throws -> Void)?>(body)
         let thread = Thread { [self] in
+            let started = monotonicSeconds()
             perform(work, close: close)
+            let cpu = threadCPUSeconds(), lifetime = monotonicSeconds() - started
+            timings.withLock {
+                $0[name, default: StageTiming()].cpuSeconds += cpu
+                $0[name, default: StageTiming()].lifetimeSeconds += lifetime
+            }
             group.leave()
         }
         thread.name = "videoseg.\(name.rawValue)"
@@ -93,8 +113,11 @@ final class StageThreads: Sendable {
 
     /// Adds the seconds since `start` (monotonic) to `stage`'s busy time.
     func addBusy(_ stage: StageName, since start: Double) {
-        let seconds = monotonicSeconds() - start
-        busy.withLock { $0[stage, default: 0] += seconds }
+        addBusy(stage, seconds: monotonicSeconds() - start)
+    }
+
+    private func addBusy(_ stage: StageName, seconds: Double) {
+        timings.withLock { $0[stage, default: StageTiming()].busySeconds += seconds }
     }
 
     /// Waits for every stage thread; returns the first error, if any.
@@ -104,7 +127,42 @@ final class StageThreads: Sendable {
     }
 
     /// Busy seconds per stage, by name.
-    var busySeconds: [StageName: Double] { busy.current }
+    var busySeconds: [StageName: Double] { timings.current.mapValues(\.busySeconds) }
+
+    /// Where each stage thread's time went, by name (complete once `wait` has returned).
+    var stageTimings: [StageName: StageTiming] { timings.current }
+}
+
+/// Where one stage thread's time went in a run: working on frames, waiting for the stage before
+/// it (an empty queue) or for the stage after it (a full one), and the CPU time it used. Codec
+/// worker threads (FFmpeg's, x264's) are not stage threads: their CPU shows only in the process
+/// total.
+public struct StageTiming: Sendable, Equatable {
+    /// Wall seconds spent processing frames.
+    public var busySeconds = 0.0
+    /// Wall seconds blocked on an empty input queue, and on a full output queue.
+    public var waitingForInput = 0.0
+    public var waitingForOutput = 0.0
+    /// CPU seconds of the stage's thread, and the wall seconds it lived.
+    public var cpuSeconds = 0.0
+    public var lifetimeSeconds = 0.0
+
+    public init(busySeconds: Double = 0, waitingForInput: Double = 0, waitingForOutput: Double = 0, cpuSeconds: Double = 0,
+                lifetimeSeconds: Double = 0)
+    {
+        self.busySeconds = busySeconds
+        self.waitingForInput = waitingForInput
+        self.waitingForOutput = waitingForOutput
+        self.cpuSeconds = cpuSeconds
+        self.lifetimeSeconds = lifetimeSeconds
+    }
+}
+
+/// CPU seconds of the calling thread.
+func threadCPUSeconds() -> Double {
+    var time = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+    return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
 }
 
 /// A failure a test asks for: `stage` throws when it reaches frame number `frame`, so tests can
