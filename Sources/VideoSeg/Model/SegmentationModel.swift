@@ -114,11 +114,9 @@ public final class SegmentationModel: @unchecked Sendable {
     /// `stop`, when given, is asked between the steps (each can take seconds for a large model);
     /// once raised, preparing ends with `VideoSegError.stopped`.
     /// With `cache`, the choice between the frozen and the optimised graph is taken from it
-    /// when a run measured it before, and stored there after measuring. `warmups` forwards end
-    /// it: 2 make the first frame run at full speed (live input), 1 only learns the output
-    /// shape (a recorded input's first frames absorb the rest, which costs less in all).
+    /// when a run measured it before, and stored there after measuring.
     public func prepare(width: Int, height: Int, batch: Int = 1, optimize: Bool = true, stop: StopFlag? = nil,
-                        cache: PreparationCache? = nil, warmups: Int = 2) throws
+                        cache: PreparationCache? = nil) throws
     {
         // Each run's counts start afresh, even for a model prepared before.
         framesSegmented = 0
@@ -143,7 +141,7 @@ public final class SegmentationModel: @unchecked Sendable {
         var shape = [Int64](repeating: 0, count: 4)
         var error: UnsafeMutablePointer<CChar>?
         let status = shape.withUnsafeMutableBufferPointer { buffer in
-            vs_torch_model_prepare(handle, Int32(batch), Int32(height), Int32(width), mode, Int32(max(1, warmups)),
+            vs_torch_model_prepare(handle, Int32(batch), Int32(height), Int32(width), mode, SegmentationModel.warmupForwards,
                                    stop == nil ? nil : StopFlag.check, stop?.cContext, buffer.baseAddress!, &error)
         }
         withExtendedLifetime(stop) {}
@@ -171,6 +169,11 @@ public final class SegmentationModel: @unchecked Sendable {
             cache.store(optimization.contains("optimized") ? .optimized : .frozen, for: cacheKey)
         }
     }
+
+    /// Forwards at the end of `prepare`: the second is where libtorch's profiling executor
+    /// optimises the graph, so with two the first frame already runs at full speed (measured:
+    /// one warm-up only moves that cost into the first frame).
+    static let warmupForwards: Int32 = 2
 
     /// How the last `prepare` chose its graph, and how long it took (seconds).
     public private(set) var preparation = PreparationCache.Source.asLoaded

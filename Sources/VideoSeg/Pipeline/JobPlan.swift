@@ -26,16 +26,15 @@ public final class JobPlan: @unchecked Sendable {
                             classNames: [String]? = nil, style: OverlayStyle = OverlayStyle()) throws
     {
         try self.init(source: source, model: model, inputSize: inputSize, optimize: optimize, classNames: classNames, style: style,
-                      needs: SegmentationNeeds(), smoothing: 0, stop: nil, cache: nil, warmups: 2)
+                      needs: SegmentationNeeds(), smoothing: 0, stop: nil, cache: nil)
     }
 
     init(source: MediaSource, model: SegmentationModel, inputSize: InputSize?, optimize: Bool, classNames: [String]?,
-         style: OverlayStyle, needs: SegmentationNeeds, smoothing: Double, stop: StopFlag?, cache: PreparationCache?,
-         warmups: Int) throws
+         style: OverlayStyle, needs: SegmentationNeeds, smoothing: Double, stop: StopFlag?, cache: PreparationCache?) throws
     {
         let upright = source.orientation.uprightSize(width: source.width, height: source.height)
         let size = try JobPlan.modelInputSize(model: model, requested: inputSize, uprightWidth: upright.width, uprightHeight: upright.height)
-        try model.prepare(width: size.width, height: size.height, optimize: optimize, stop: stop, cache: cache, warmups: warmups)
+        try model.prepare(width: size.width, height: size.height, optimize: optimize, stop: stop, cache: cache)
         var resolvedStyle = style
         resolvedStyle.classes = try JobPlan.resolveClasses(classNames, labels: model.labels, modelPath: model.path)
         self.source = source
@@ -77,8 +76,7 @@ public final class JobPlan: @unchecked Sendable {
         try self.init(source: source, model: model, inputSize: configuration.inputSize, optimize: configuration.optimizeModel,
                       classNames: configuration.classNames, style: configuration.style,
                       needs: configuration.segmentationNeeds(video: drawsOverlay ?? (configuration.output != nil)),
-                      smoothing: configuration.smoothing, stop: stop, cache: configuration.preparationCache,
-                      warmups: configuration.live ? 2 : 1)
+                      smoothing: configuration.smoothing, stop: stop, cache: configuration.preparationCache)
         modelLoadSeconds = models == nil ? loadSeconds : 0
     }
 
