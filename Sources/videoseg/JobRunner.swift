@@ -24,6 +24,11 @@ enum JobRunner {
     private static func execute(_ configuration: SegmentConfiguration, options: JobOptions, progress: ProgressMode, inputName: String) throws -> Int32 {
         // Refused before the run, not after minutes of work; checked again when written.
         if let path = options.statsJson { try OutputPolicy.check(output: path, input: configuration.input, overwrite: options.overwrite) }
+        if options.verbose {
+            let compute = try configuration.computePlan()
+            let name = compute.device.name.map { " (\($0))" } ?? ""
+            Terminal.error("device: \(compute.device)\(name), \(compute.reason); batch \(compute.batchSize), \(compute.precision)")
+        }
         let pipeline = SegmentationPipeline(configuration: configuration)
         let signals = StopSignals { pipeline.requestStop() }
         let reporter: ProgressReporter?
@@ -82,6 +87,8 @@ enum JobRunner {
             "model": result.modelPath, "model_optimization": result.modelOptimization,
             "model_input_size": [result.modelInputWidth, result.modelInputHeight],
             "stage_seconds": result.stageSeconds,
+            "device": result.device, "device_name": result.deviceName ?? NSNull(), "batch_size": result.batchSize,
+            "precision": result.precision,
         ]
         if live {
             stats["frames_captured"] = result.framesDecoded
