@@ -70,7 +70,7 @@ public enum DeviceRequest: Hashable, Sendable, CustomStringConvertible {
             let index = asked ?? 0
             guard support.built else {
                 throw VideoSegError.invalidOption(
-                    "--device \(self): this build's libtorch (\(support.libtorchVersion)) has no CUDA; build with VIDEOSEG_LIBTORCH set to a CUDA libtorch (see README, \"A CUDA build\")")
+                    "--device \(self): this build's libtorch (\(support.libtorchVersion)) has no CUDA; build with VIDEOSEG_LIBTORCH set to a CUDA libtorch (see README, \"A GPU\")")
             }
             guard support.devices > 0 else {
                 throw VideoSegError.invalidOption(
