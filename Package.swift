@@ -1,10 +1,42 @@
 // swift-tools-version:6.0
+import Foundation
 import PackageDescription
 
-// Debian's libtorch-dev installs its C++ API headers one level below /usr/include.
-let torchIncludes: [String] = [
-    "-I/usr/include/torch/csrc/api/include",
-]
+/// The libtorch the bridge is built against and linked with.
+///
+/// Without `VIDEOSEG_LIBTORCH`: Debian's libtorch-dev (CPU only), whose C++ API headers sit one
+/// level below /usr/include and whose libraries are on the default search path.
+/// With `VIDEOSEG_LIBTORCH=DIR`: a libtorch folder with `include/` and `lib/`, such as the `torch`
+/// folder of a PyPI wheel (`python3 -c 'import torch, os; print(os.path.dirname(torch.__file__))'`)
+/// or an unpacked libtorch archive, CUDA builds included. `DIR/lib` goes into the binary's
+/// run-time search path (rpath), so it runs without LD_LIBRARY_PATH.
+struct Libtorch {
+    var cxxFlags: [String]
+    var linkerFlags: [String]
+    var libraries: [String]
+
+    static func resolve(_ environment: [String: String]) -> Libtorch {
+        guard let folder = environment["VIDEOSEG_LIBTORCH"], !folder.isEmpty else {
+            return Libtorch(cxxFlags: ["-I/usr/include/torch/csrc/api/include"], linkerFlags: [], libraries: ["torch", "torch_cpu", "c10"])
+        }
+        let root = URL(fileURLWithPath: folder).standardizedFileURL.path
+        let lib = root + "/lib"
+        var cxxFlags = ["-I\(root)/include", "-I\(root)/include/torch/csrc/api/include"]
+        // PyPI wheels before 2.6 were built with the pre-C++11 std::string ABI; their CMake
+        // config says so (TORCH_CXX_FLAGS), and the bridge must match it.
+        let config = (try? String(contentsOfFile: root + "/share/cmake/Torch/TorchConfig.cmake", encoding: .utf8)) ?? ""
+        if config.contains("_GLIBCXX_USE_CXX11_ABI=0") { cxxFlags.append("-D_GLIBCXX_USE_CXX11_ABI=0") }
+        var libraries = ["torch", "torch_cpu", "c10"]
+        // A CUDA build: link its CUDA half too (the bridge also loads it from the same folder
+        // at run time, should a linker have dropped it).
+        for cuda in ["torch_cuda", "c10_cuda"] where FileManager.default.fileExists(atPath: "\(lib)/lib\(cuda).so") {
+            libraries.append(cuda)
+        }
+        return Libtorch(cxxFlags: cxxFlags, linkerFlags: ["-L\(lib)", "-Xlinker", "-rpath", "-Xlinker", lib], libraries: libraries)
+    }
+}
+
+let libtorch = Libtorch.resolve(Context.environment)
 
 let package = Package(
     name: "VideoSeg",
@@ -25,12 +57,11 @@ let package = Package(
         .target(
             name: "CTorchBridge",
             cxxSettings: [
-                .unsafeFlags(torchIncludes + ["-Wno-deprecated-declarations", "-O2"]),
+                .unsafeFlags(libtorch.cxxFlags + ["-Wno-deprecated-declarations", "-O2"]),
             ],
-            linkerSettings: [
-                .linkedLibrary("torch"),
-                .linkedLibrary("torch_cpu"),
-                .linkedLibrary("c10"),
+            linkerSettings: libtorch.libraries.map { .linkedLibrary($0) } + [
+                .linkedLibrary("dl"),
+                .unsafeFlags(libtorch.linkerFlags),
             ]
         ),
         .target(

@@ -5,6 +5,7 @@ set -euo pipefail
 
 PACKAGES=(
   pkg-config gcc libc6-dev
+  cmake make g++            # scripts/gpu-check.sh --cpu builds the bridge with CMake
   libtorch-dev
   libavformat-dev libavcodec-dev libswscale-dev libavutil-dev libavdevice-dev libswresample-dev
   ffmpeg

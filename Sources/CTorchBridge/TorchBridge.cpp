@@ -1,10 +1,14 @@
 #include "CTorchBridge.h"
 
 #include <ATen/Parallel.h>
+#include <torch/cuda.h>
 #include <torch/script.h>
 #include <torch/version.h>
 #include <torch/csrc/jit/passes/freeze_module.h>
 #include <torch/csrc/jit/passes/frozen_graph_optimizations.h>
+
+#include <dlfcn.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <algorithm>
@@ -18,12 +22,42 @@
 #include <set>
 #include <string>
 
+// Differences between libtorch versions, all here: the bridge builds against Debian's 1.13 (every
+// CI run) and a current 2.x (a CUDA build, through scripts/gpu-check.sh).
+namespace compat {
+#if TORCH_VERSION_MAJOR >= 2
+// 2.0 made c10::Warning a class handed whole to the handler, and moved the guard to WarningUtils.
+using WarningHandlerGuard = c10::WarningUtils::WarningHandlerGuard;
+class WarningHandler : public c10::WarningHandler {
+   public:
+    void process(const c10::Warning &warning) override { handle(warning.msg()); }
+    virtual void handle(const std::string &message) = 0;
+};
+#else
+using WarningHandlerGuard = c10::Warning::WarningHandlerGuard;
+class WarningHandler : public c10::WarningHandler {
+   public:
+    void process(const c10::SourceLocation &, const std::string &message, const bool) override { handle(message); }
+    virtual void handle(const std::string &message) = 0;
+};
+#endif
+}  // namespace compat
+
 struct VSTorchModel {
     torch::jit::Module module;
     std::string metadata;
     bool hasMetadata = false;
     /// What `prepare` did to the graph, for statistics.
     std::string optimization = "as loaded";
+    /// Where the module and its inputs live (vs_torch_model_set_device), and as what.
+    c10::Device device = c10::Device(c10::kCPU);
+    std::string deviceName = "cpu";
+    bool half = false;
+    /// The CUDA way (gathered input, results reduced as tensor operations) even on the CPU.
+    bool tensorPath = false;
+    /// The host tensor a batch is gathered into: pinned on CUDA, so the copy to the device runs
+    /// without blocking. Grown as needed, reused for every batch.
+    at::Tensor staging;
 };
 
 namespace {
@@ -101,9 +135,9 @@ std::atomic<VSTorchWarningCallback> warningCallback{nullptr};
 /// libtorch warns through a thread-local handler that prints multi-line text to stderr on every
 /// occurrence (for example, once per frame). This one hands each distinct warning, once and on
 /// one line, to the callback the host set, and prints nothing itself.
-class QuietWarningHandler : public c10::WarningHandler {
+class QuietWarningHandler : public compat::WarningHandler {
    public:
-    void process(const c10::SourceLocation &, const std::string &message, const bool) override {
+    void handle(const std::string &message) override {
         VSTorchWarningCallback callback = warningCallback.load();
         if (!callback) return;
         std::string line = firstLine(message);
@@ -125,7 +159,7 @@ QuietWarningHandler &quietWarnings = *new QuietWarningHandler();
 
 template <typename Body>
 int32_t guarded(char **error, Body body) {
-    c10::Warning::WarningHandlerGuard warningGuard(&quietWarnings);
+    compat::WarningHandlerGuard warningGuard(&quietWarnings);
     try {
         body();
         return 0;
@@ -163,9 +197,34 @@ at::Tensor scoresFrom(const c10::IValue &output) {
     throw std::runtime_error("model returned " + output.tagKind() + ", expected a tensor, a dict with \"out\" or a tuple");
 }
 
-at::Tensor forward(VSTorchModel *model, const float *input, int32_t batch, int32_t height, int32_t width,
-                   int64_t outShape[4]) {
-    auto tensor = torch::from_blob(const_cast<float *>(input), {batch, 3, height, width}, torch::kFloat32);
+/// The input tensor [count,3,H,W] for `count` frames at `frames`, where the model runs. On the
+/// CPU's own path one frame (or one contiguous batch) is wrapped, not copied. Otherwise the frames
+/// are gathered into the staging tensor (pinned on CUDA), copied to the device without blocking,
+/// and made float16 there when the model is. The staging tensor is refilled only by the next
+/// call, after this one's results were copied back (which waits for the copy in).
+at::Tensor placeInput(VSTorchModel *model, const float *const *frames, int32_t count, int32_t height, int32_t width,
+                      bool contiguous) {
+    const int64_t frameValues = int64_t(3) * height * width;
+    const bool cuda = model->device.is_cuda();
+    if (!cuda && !model->tensorPath && (count == 1 || contiguous)) {
+        return torch::from_blob(const_cast<float *>(frames[0]), {count, 3, height, width}, torch::kFloat32);
+    }
+    if (!model->staging.defined() || model->staging.size(0) < count || model->staging.size(2) != height ||
+        model->staging.size(3) != width) {
+        auto options = torch::TensorOptions().dtype(torch::kFloat32).pinned_memory(cuda);
+        model->staging = torch::empty({count, 3, height, width}, options);
+    }
+    float *target = model->staging.data_ptr<float>();
+    for (int32_t i = 0; i < count; i++) std::memcpy(target + i * frameValues, frames[i], size_t(frameValues) * sizeof(float));
+    auto batch = model->staging.narrow(0, 0, count);
+    if (cuda) batch = batch.to(model->device, /*non_blocking=*/true);
+    if (model->half) batch = batch.to(torch::kHalf);
+    return batch;
+}
+
+/// Runs the module on `input` and checks its scores against the contract.
+at::Tensor forwardTensor(VSTorchModel *model, const at::Tensor &tensor, int64_t outShape[4]) {
+    const int64_t batch = tensor.size(0);
     std::vector<c10::IValue> inputs{tensor};
     auto scores = scoresFrom(model->module.forward(inputs));
     if (scores.dim() != 4) {
@@ -177,6 +236,13 @@ at::Tensor forward(VSTorchModel *model, const float *input, int32_t batch, int32
     }
     for (int i = 0; i < 4; i++) outShape[i] = scores.size(i);
     return scores;
+}
+
+at::Tensor forward(VSTorchModel *model, const float *input, int32_t batch, int32_t height, int32_t width,
+                   int64_t outShape[4]) {
+    std::vector<const float *> frames(static_cast<size_t>(batch));
+    for (int32_t i = 0; i < batch; i++) frames[i] = input + int64_t(i) * 3 * height * width;
+    return forwardTensor(model, placeInput(model, frames.data(), batch, height, width, true), outShape);
 }
 
 /// The argmax over C of [N,C,H,W] scores, as uint8 class ids, the first maximum winning as in
@@ -203,6 +269,114 @@ void argmaxOverChannels(const at::Tensor &output, uint8_t *classes) {
             }
         }
     }
+}
+
+/// Frame by frame results of a [N,C,H,W] score tensor, the CPU's way: non-finite values counted
+/// and replaced, the argmax by `argmaxOverChannels`, the scores copied.
+void reduceOnHost(const at::Tensor &output, uint8_t *const *classes, float *const *scores, int64_t *nonfinite) {
+    auto values = output.to(torch::kFloat32).contiguous();
+    const int64_t count = values.size(0), plane = values.size(2) * values.size(3), frameValues = values.size(1) * plane;
+    for (int64_t n = 0; n < count; n++) {
+        auto frame = values[n];
+        // NaN or infinite scores would reach the renderer's integer arithmetic: count them for
+        // the caller's warning and make them finite as torch.nan_to_num does (NaN 0, ±inf the
+        // largest finite floats), so such a frame shows no class rather than crashing the run.
+        const int64_t bad = frame.numel() - torch::isfinite(frame).sum().item<int64_t>();
+        if (nonfinite) nonfinite[n] = bad;
+        if (bad > 0) frame = torch::nan_to_num(frame, 0.0).contiguous();
+        argmaxOverChannels(frame.unsqueeze(0), classes[n]);
+        if (scores && scores[n]) std::memcpy(scores[n], frame.data_ptr<float>(), size_t(frameValues) * sizeof(float));
+    }
+}
+
+/// The same results, the device's way (CUDA, or the CPU when asked for the tensor path): the
+/// count, nan_to_num and argmax run where the scores are, as tensor operations, and only the
+/// counts, the uint8 class maps and (when asked) the float32 scores are copied back.
+void reduceOnDevice(const at::Tensor &output, uint8_t *const *classes, float *const *scores, int64_t *nonfinite) {
+    auto values = output.to(torch::kFloat32);
+    const int64_t count = values.size(0);
+    auto bad = torch::logical_not(torch::isfinite(values)).flatten(1).sum(1).to(torch::kCPU);
+    bool anyBad = false;
+    for (int64_t n = 0; n < count; n++) {
+        const int64_t frameBad = bad[n].item<int64_t>();
+        if (nonfinite) nonfinite[n] = frameBad;
+        anyBad = anyBad || frameBad > 0;
+    }
+    if (anyBad) values = torch::nan_to_num(values, 0.0);
+    // torch.argmax returns the first maximum, as argmaxOverChannels does.
+    auto ids = values.argmax(1).to(torch::kUInt8).to(torch::kCPU).contiguous();
+    const int64_t plane = ids.size(1) * ids.size(2);
+    for (int64_t n = 0; n < count; n++) std::memcpy(classes[n], ids.data_ptr<uint8_t>() + n * plane, size_t(plane));
+    if (scores) {
+        for (int64_t n = 0; n < count; n++) {
+            if (!scores[n]) continue;
+            auto target = torch::from_blob(scores[n], values[n].sizes(), torch::kFloat32);
+            target.copy_(values[n]);
+        }
+    }
+}
+
+/// Runs `count` frames and writes their results (see vs_torch_model_segment_frames).
+void segmentFrames(VSTorchModel *model, const float *const *frames, int32_t count, int32_t height, int32_t width, bool contiguous,
+                   uint8_t *const *classes, size_t capacity, float *const *scores, size_t scoreCapacity, int64_t outShape[4],
+                   int64_t *nonfinite) {
+    c10::InferenceMode guard;
+    auto output = forwardTensor(model, placeInput(model, frames, count, height, width, contiguous), outShape);
+    if (outShape[1] > 256) throw std::runtime_error("model has " + std::to_string(outShape[1]) + " classes; at most 256 fit a class map");
+    if (static_cast<size_t>(outShape[2] * outShape[3]) > capacity) {
+        throw std::runtime_error("class map buffer too small for output " + c10::str(output.sizes()));
+    }
+    if (scores && static_cast<size_t>(outShape[1] * outShape[2] * outShape[3]) > scoreCapacity) {
+        throw std::runtime_error("score buffer too small for output " + c10::str(output.sizes()));
+    }
+    if (model->device.is_cuda() || model->tensorPath) {
+        reduceOnDevice(output, classes, scores, nonfinite);
+    } else {
+        reduceOnHost(output, classes, scores, nonfinite);
+    }
+}
+
+/// The folder of the loaded libtorch_cpu (where a CUDA build keeps libtorch_cuda too), or "".
+std::string libtorchFolder() {
+    Dl_info info{};
+    if (!dladdr(reinterpret_cast<void *>(&at::get_num_threads), &info) || !info.dli_fname) return "";
+    std::string path(info.dli_fname);
+    const size_t slash = path.rfind('/');
+    return slash == std::string::npos ? std::string() : path.substr(0, slash + 1);
+}
+
+/// Whether the CUDA half of libtorch is loaded; when not, loads libtorch_cuda.so from the folder
+/// libtorch itself came from, if it is there. A linker that drops libraries no symbol is taken
+/// from (--as-needed) leaves a CUDA build's libtorch_cuda out, and with it CUDA; loading it
+/// registers its hooks. Never from anywhere else: a different build's library would not match.
+bool ensureCUDALoaded() {
+    static std::once_flag once;
+    std::call_once(once, [] {
+        if (at::globalContext().hasCUDART()) return;
+        const std::string folder = libtorchFolder();
+        if (folder.empty()) return;
+        const std::string candidate = folder + "libtorch_cuda.so";
+        if (access(candidate.c_str(), R_OK) == 0) dlopen(candidate.c_str(), RTLD_NOW | RTLD_GLOBAL);
+    });
+    return at::globalContext().hasCUDART();
+}
+
+/// cuDeviceGetName from the driver (libcuda.so.1), whose C ABI has not changed since CUDA 2:
+/// the bridge needs no CUDA headers to name the card.
+std::string driverDeviceName(int32_t index) {
+    void *driver = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
+    if (!driver) return "";
+    using Init = int (*)(unsigned int);
+    using Get = int (*)(int *, int);
+    using Name = int (*)(char *, int, int);
+    auto init = reinterpret_cast<Init>(dlsym(driver, "cuInit"));
+    auto get = reinterpret_cast<Get>(dlsym(driver, "cuDeviceGet"));
+    auto name = reinterpret_cast<Name>(dlsym(driver, "cuDeviceGetName"));
+    char text[256] = {0};
+    int device = 0;
+    std::string result;
+    if (init && get && name && init(0) == 0 && get(&device, index) == 0 && name(text, sizeof(text) - 1, device) == 0) result = text;
+    return result;
 }
 
 }  // namespace
@@ -250,6 +424,8 @@ const char *vs_torch_model_metadata(const VSTorchModel *model) {
 /// encode, a graph that keeps extra threads busy costs the pipeline more than its wall time says.
 /// Thrown between libtorch calls when the host asked to stop; reported as status 2.
 struct Stopped {};
+/// Thrown past the CPU-timed optimisation where it does not apply (see prepareModel).
+struct Skip {};
 
 /// Asks the host's stop check, if it gave one.
 void checkStop(VSTorchStopCheck stop, void *context) {
@@ -299,6 +475,9 @@ static void prepareModel(VSTorchModel *model, int32_t batch, int32_t height, int
             // optimize_for_inference makes large convolutions faster but small,
             // depthwise-heavy models slower (layout conversions around every op, extra
             // threads): measured at the real input size, or taken from a measurement before.
+            // The choice is timed in CPU seconds on a CPU input; on CUDA the frozen graph (with
+            // its conv-bn folding) is kept and cuDNN's autotuner picks the kernels.
+            if (model->device.is_cuda() || model->half || model->tensorPath) throw Skip{};
             try {
                 checkStop(stop, context);
                 if (mode == VS_PREPARE_CHOOSE) {
@@ -318,6 +497,7 @@ static void prepareModel(VSTorchModel *model, int32_t batch, int32_t height, int
                 }
             } catch (const std::exception &) {
             }
+        } catch (const Skip &) {
         } catch (const std::exception &) {
         }
     }
@@ -349,25 +529,45 @@ int32_t vs_torch_model_segment(VSTorchModel *model, const float *input, int32_t 
                                int64_t *nonfinite, char **error) {
     if (nonfinite) *nonfinite = 0;
     return guarded(error, [&] {
+        const int64_t frameValues = int64_t(3) * height * width;
+        std::vector<const float *> frames;
+        std::vector<uint8_t *> classMaps;
+        std::vector<float *> scoreMaps;
+        std::vector<int64_t> counts(static_cast<size_t>(std::max(batch, 0)), 0);
+        // Per-frame pointers into the caller's contiguous buffers; sizes are checked per frame
+        // once the output's shape is known, so split the capacities evenly.
+        for (int32_t i = 0; i < batch; i++) frames.push_back(input + i * frameValues);
+        const size_t classCapacity = batch > 0 ? capacity / size_t(batch) : 0;
+        const size_t scoreCapacity = batch > 0 ? score_capacity / size_t(batch) : 0;
+        int64_t probe[4] = {0, 0, 0, 0};
         c10::InferenceMode guard;
-        auto output = forward(model, input, batch, height, width, out_shape);
+        auto output = forwardTensor(model, placeInput(model, frames.data(), batch, height, width, true), probe);
+        for (int i = 0; i < 4; i++) out_shape[i] = probe[i];
         if (out_shape[1] > 256) throw std::runtime_error("model has " + std::to_string(out_shape[1]) + " classes; at most 256 fit a class map");
-        size_t count = static_cast<size_t>(out_shape[0] * out_shape[2] * out_shape[3]);
-        if (count > capacity) throw std::runtime_error("class map buffer too small for output " + c10::str(output.sizes()));
-        auto values = output.to(torch::kFloat32).contiguous();
-        // NaN or infinite scores would reach the renderer's integer arithmetic: count them for
-        // the caller's warning and make them finite as torch.nan_to_num does (NaN 0, ±inf the
-        // largest finite floats), so such a frame shows no class rather than crashing the run.
-        const int64_t nonFinite = values.numel() - torch::isfinite(values).sum().item<int64_t>();
-        if (nonfinite) *nonfinite = nonFinite;
-        if (nonFinite > 0) values = torch::nan_to_num(values, 0.0);
-        argmaxOverChannels(values, classes);
-        if (scores) {
-            if (static_cast<size_t>(values.numel()) > score_capacity) {
-                throw std::runtime_error("score buffer too small for output " + c10::str(output.sizes()));
-            }
-            std::copy(values.data_ptr<float>(), values.data_ptr<float>() + values.numel(), scores);
+        const size_t plane = size_t(out_shape[2] * out_shape[3]), frameScores = size_t(out_shape[1]) * plane;
+        if (plane > classCapacity) throw std::runtime_error("class map buffer too small for output " + c10::str(output.sizes()));
+        if (scores && frameScores > scoreCapacity) throw std::runtime_error("score buffer too small for output " + c10::str(output.sizes()));
+        for (int32_t i = 0; i < batch; i++) {
+            classMaps.push_back(classes + i * plane);
+            scoreMaps.push_back(scores ? scores + i * frameScores : nullptr);
         }
+        if (model->device.is_cuda() || model->tensorPath) {
+            reduceOnDevice(output, classMaps.data(), scores ? scoreMaps.data() : nullptr, counts.data());
+        } else {
+            reduceOnHost(output, classMaps.data(), scores ? scoreMaps.data() : nullptr, counts.data());
+        }
+        if (nonfinite) for (int64_t value : counts) *nonfinite += value;
+    });
+}
+
+int32_t vs_torch_model_segment_frames(VSTorchModel *model, const float *const *frames, int32_t count, int32_t height,
+                                      int32_t width, uint8_t *const *classes, size_t class_capacity, float *const *scores,
+                                      size_t score_capacity, int64_t out_shape[4], int64_t *nonfinite, char **error) {
+    if (nonfinite) std::fill(nonfinite, nonfinite + std::max(count, 0), int64_t(0));
+    return guarded(error, [&] {
+        if (count < 1) throw std::runtime_error("a batch needs at least one frame");
+        segmentFrames(model, frames, count, height, width, false, classes, class_capacity, scores, score_capacity, out_shape,
+                      nonfinite);
     });
 }
 
@@ -384,6 +584,64 @@ int32_t vs_torch_model_scores(VSTorchModel *model, const float *input, int32_t b
 }
 
 void vs_torch_model_free(VSTorchModel *model) { delete model; }
+
+int32_t vs_torch_cuda_built(void) {
+    try {
+        return ensureCUDALoaded() ? 1 : 0;
+    } catch (...) {
+        return 0;
+    }
+}
+
+int32_t vs_torch_cuda_device_count(void) {
+    try {
+        if (!ensureCUDALoaded()) return 0;
+        return static_cast<int32_t>(torch::cuda::device_count());
+    } catch (...) {
+        return 0;
+    }
+}
+
+char *vs_torch_cuda_device_name(int32_t index) {
+    try {
+        const std::string name = driverDeviceName(index);
+        return name.empty() ? nullptr : copyString(name);
+    } catch (...) {
+        return nullptr;
+    }
+}
+
+int32_t vs_torch_model_set_device(VSTorchModel *model, int32_t cuda_index, int32_t flags, char **error) {
+    return guarded(error, [&] {
+        const bool half = flags & VS_TORCH_HALF;
+        if (cuda_index < 0) {
+            if (half) throw std::runtime_error("float16 runs on CUDA only: libtorch " TORCH_VERSION " has no float16 convolutions on the CPU");
+            model->module.to(c10::Device(c10::kCPU));
+            model->device = c10::Device(c10::kCPU);
+            model->deviceName = "cpu";
+        } else {
+            if (!ensureCUDALoaded()) throw std::runtime_error("this build's libtorch (" TORCH_VERSION ") has no CUDA");
+            const int32_t available = static_cast<int32_t>(torch::cuda::device_count());
+            if (cuda_index >= available) {
+                throw std::runtime_error("cuda:" + std::to_string(cuda_index) + " does not exist (" + std::to_string(available) +
+                                         " CUDA device(s))");
+            }
+            const c10::Device device(c10::kCUDA, static_cast<c10::DeviceIndex>(cuda_index));
+            // Input sizes are fixed for a run: let cuDNN time its algorithms once per shape.
+            at::globalContext().setBenchmarkCuDNN(true);
+            model->module.to(device);
+            model->device = device;
+            model->deviceName = "cuda:" + std::to_string(cuda_index);
+        }
+        if (half) model->module.to(torch::kHalf);
+        model->half = half;
+        model->tensorPath = flags & VS_TORCH_TENSOR_PATH;
+        model->staging = at::Tensor();
+        model->optimization = "as loaded";
+    });
+}
+
+const char *vs_torch_model_device(const VSTorchModel *model) { return model->deviceName.c_str(); }
 
 int32_t vs_torch_define_module(const char *source, const char *metadata_json, const char *path, char **error) {
     return guarded(error, [&] {

@@ -11,7 +11,9 @@ public enum BuildInfo {
     public static var torchVersion: String { String(cString: vs_torch_version()) }
 
     /// Whether that libtorch has CUDA (a CUDA build of the bridge); false for the CPU build.
-    public static var torchHasCUDA: Bool { vs_torch_has_cuda() != 0 }
+    /// Asks for the build's CUDA library, not for a device: at::hasCUDA() is also false for a CUDA
+    /// build on a machine without a GPU.
+    public static var torchHasCUDA: Bool { vs_torch_cuda_built() != 0 }
 
     /// FFmpeg's version string as the loaded libavutil reports it (e.g. "5.1.6-0+deb12u1"), and
     /// the library versions VideoSeg was compiled against (e.g. "Lavf59.27.100").

@@ -35,6 +35,12 @@ struct CameraCommand: ParsableCommand {
     @Flag(name: .long, help: "List the formats and sizes the device offers, and exit.")
     var listFormats = false
 
+    func validate() throws {
+        if let batch = job.deviceOptions.batchSize, batch > 1 {
+            throw ValidationError("--batch-size \(batch): a camera runs one frame at a time (keep-latest); leave --batch-size out")
+        }
+    }
+
     func run() throws {
         if listFormats {
             try list()

@@ -30,6 +30,8 @@ struct JobOptions: ParsableArguments {
     @Option(name: .long, help: "libtorch intra-op threads (default: cores − 1, at least 1).")
     var threads: Int = SegmentConfiguration.defaultThreads
 
+    @OptionGroup var deviceOptions: DeviceOptions
+
     @Option(name: .long, help: "Weight of the class colours, 0 to 1.")
     var alpha: Double = 0.5
 
@@ -130,6 +132,7 @@ struct JobOptions: ParsableArguments {
         configuration.maxFrames = maxFrames
         configuration.queueDepth = queueDepth
         configuration.threads = threads
+        deviceOptions.apply(to: &configuration)
         return configuration
     }
 }

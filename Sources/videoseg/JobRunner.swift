@@ -24,6 +24,11 @@ enum JobRunner {
     private static func execute(_ configuration: SegmentConfiguration, options: JobOptions, progress: ProgressMode, inputName: String) throws -> Int32 {
         // Refused before the run, not after minutes of work; checked again when written.
         if let path = options.statsJson { try OutputPolicy.check(output: path, input: configuration.input, overwrite: options.overwrite) }
+        if options.verbose {
+            let compute = try configuration.computePlan()
+            let name = compute.device.name.map { " (\($0))" } ?? ""
+            Terminal.error("device: \(compute.device)\(name), \(compute.reason); batch \(compute.batchSize), \(compute.precision)")
+        }
         let pipeline = SegmentationPipeline(configuration: configuration)
         let signals = StopSignals { pipeline.requestStop() }
         let reporter: ProgressReporter?
@@ -89,6 +94,8 @@ enum JobRunner {
                 ["busy_seconds": timing.busySeconds, "cpu_seconds": timing.cpuSeconds, "waiting_for_input_seconds": timing.waitingForInput,
                  "waiting_for_output_seconds": timing.waitingForOutput, "thread_seconds": timing.lifetimeSeconds]
             },
+            "device": result.device, "device_name": result.deviceName ?? NSNull(), "batch_size": result.batchSize,
+            "precision": result.precision,
         ]
         if live {
             stats["frames_captured"] = result.framesDecoded

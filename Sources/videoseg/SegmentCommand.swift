@@ -23,6 +23,12 @@ struct SegmentCommand: ParsableCommand {
     @Option(name: .long, help: "auto: a bar when stderr is a terminal; bar: always (a line a second into a pipe); none.")
     var progress: JobRunner.ProgressMode = .auto
 
+    func validate() throws {
+        if live, let batch = job.deviceOptions.batchSize, batch > 1 {
+            throw ValidationError("--batch-size \(batch): live input runs one frame at a time (keep-latest); leave --batch-size out")
+        }
+    }
+
     func run() throws {
         var configuration: SegmentConfiguration
         do {

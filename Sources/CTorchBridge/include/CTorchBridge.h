@@ -71,11 +71,49 @@ int32_t vs_torch_model_segment(VSTorchModel *model, const float *input, int32_t 
                                int32_t width, uint8_t *classes, size_t capacity, float *scores,
                                size_t score_capacity, int64_t out_shape[4], int64_t *nonfinite,
                                char **error);
+/// Runs forward on `count` frames as one batch: frame i is a float32 [3,H,W] RGB tensor at
+/// frames[i] (gathered into one [count,3,H,W] input; on CUDA through a pinned host buffer copied
+/// without blocking). Writes frame i's argmax class ids, H'*W' uint8 values, to classes[i], and,
+/// when `scores` is not NULL, its float32 scores, C*H'*W' values, to scores[i]. On CUDA the
+/// non-finite check and the argmax run on the device and only these results come back.
+/// nonfinite (may be NULL) receives `count` per-frame counts of NaN or infinite scores (made
+/// finite as in vs_torch_model_segment). `class_capacity` and `score_capacity` are per frame.
+/// Returns 0 on success.
+int32_t vs_torch_model_segment_frames(VSTorchModel *model, const float *const *frames, int32_t count, int32_t height,
+                                      int32_t width, uint8_t *const *classes, size_t class_capacity, float *const *scores,
+                                      size_t score_capacity, int64_t out_shape[4], int64_t *nonfinite, char **error);
 /// Runs forward and copies the raw float32 scores, N*C*H'*W' values. Returns 0 on success.
 int32_t vs_torch_model_scores(VSTorchModel *model, const float *input, int32_t batch, int32_t height,
                               int32_t width, float *scores, size_t capacity, int64_t out_shape[4],
                               char **error);
 void vs_torch_model_free(VSTorchModel *model);
+
+// Devices. CPU is always there; CUDA needs a libtorch built with it (VIDEOSEG_LIBTORCH, see
+// README) and a machine with an NVIDIA device and driver.
+
+/// 1 when the libtorch in use has its CUDA library loaded (CUDA hooks with a CUDA runtime), else
+/// 0: a CPU-only build such as Debian's.
+int32_t vs_torch_cuda_built(void);
+/// The number of CUDA devices libtorch sees (0 without a CUDA build, driver or device).
+int32_t vs_torch_cuda_device_count(void);
+/// The name of CUDA device `index` as the driver reports it ("NVIDIA H100 80GB HBM3"), malloc'd
+/// (free with vs_torch_free_string), or NULL when it cannot be told.
+char *vs_torch_cuda_device_name(int32_t index);
+
+/// Flags for vs_torch_model_set_device.
+enum {
+    /// float16 weights and inputs (CUDA only; scores come back as float32).
+    VS_TORCH_HALF = 1,
+    /// Tests only: on the CPU, take the path CUDA takes (gathered input tensor, non-finite count,
+    /// nan_to_num and argmax as tensor operations) so that its code runs without a GPU.
+    VS_TORCH_TENSOR_PATH = 2,
+};
+/// Places the model on `cuda_index` (-1: the CPU, N: cuda:N) with `flags`; call once, after
+/// loading and before vs_torch_model_prepare. On CUDA it enables cuDNN's autotuner (the input
+/// size is fixed) and prepare freezes without the CPU-timed optimisation. Returns 0 on success.
+int32_t vs_torch_model_set_device(VSTorchModel *model, int32_t cuda_index, int32_t flags, char **error);
+/// Where the model runs: "cpu" or "cuda:N" (owned by the model).
+const char *vs_torch_model_device(const VSTorchModel *model);
 
 /// Defines a TorchScript module from `source` (TorchScript method definitions, e.g. a `forward`)
 /// and saves it to `path`, embedding `metadata_json` as "videoseg.json" when it is not NULL.

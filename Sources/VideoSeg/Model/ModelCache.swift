@@ -9,6 +9,8 @@ public final class ModelCache: Sendable {
         var overrides: String
         var threads: Int
         var optimize: Bool
+        var device: ComputeDevice
+        var half: Bool
     }
 
     private let idle = Locked<[Key: [SegmentationModel]]>([:])
@@ -20,12 +22,13 @@ public final class ModelCache: Sendable {
     /// How many models were loaded so far (the rest of the runs reused one).
     public var modelsLoaded: Int { loads.current }
 
-    /// A model for `path` with `overrides` and `threads`: an idle one whose prepared input size is
-    /// what `size` resolves for it, else a newly loaded one (not prepared yet).
-    func checkout(path: String, overrides: ModelMetadata, threads: Int, optimize: Bool,
+    /// A model for `path` with `overrides` and `threads` on `device`: an idle one whose prepared
+    /// input size is what `size` resolves for it, else a newly loaded one, placed on `device` (not
+    /// prepared yet).
+    func checkout(path: String, overrides: ModelMetadata, threads: Int, optimize: Bool, device: ComputeDevice = .cpu, half: Bool = false,
                   size: (SegmentationModel) throws -> (width: Int, height: Int)) throws -> SegmentationModel
     {
-        let key = Key(path: path, overrides: overrides.jsonText(), threads: threads, optimize: optimize)
+        let key = Key(path: path, overrides: overrides.jsonText(), threads: threads, optimize: optimize, device: device, half: half)
         let candidates = idle.withLock { $0[key] ?? [] }
         for candidate in candidates {
             let wanted = try size(candidate)
@@ -39,15 +42,18 @@ public final class ModelCache: Sendable {
         }
         let model = try SegmentationModel(path: path, overrides: overrides)
         model.threads = threads
-        model.cacheKey = [path, key.overrides, String(threads), String(optimize)].joined(separator: "\u{1F}")
+        try model.place(on: device, half: half)
+        model.cacheKey = [path, key.overrides, String(threads), String(optimize), device.description, String(half)]
+            .joined(separator: "\u{1F}")
         loads.withLock { $0 += 1 }
         return model
     }
 
     /// Returns `model` for later runs.
     func checkin(_ model: SegmentationModel) {
-        guard let parts = model.cacheKey?.components(separatedBy: "\u{1F}"), parts.count == 4 else { return }
-        let key = Key(path: parts[0], overrides: parts[1], threads: Int(parts[2]) ?? 1, optimize: parts[3] == "true")
+        guard let parts = model.cacheKey?.components(separatedBy: "\u{1F}"), parts.count == 6 else { return }
+        let key = Key(path: parts[0], overrides: parts[1], threads: Int(parts[2]) ?? 1, optimize: parts[3] == "true",
+                      device: model.device, half: model.half)
         idle.withLock { $0[key, default: []].append(model) }
     }
 }

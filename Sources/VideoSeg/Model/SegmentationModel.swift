@@ -20,6 +20,11 @@ public final class SegmentationModel: @unchecked Sendable {
     var cacheKey: String?
     /// Whether `prepare` finished, and with which graph option.
     private var preparedOptimized: Bool?
+    /// Where the model runs, and whether in float16 (see `place`). The CPU until placed.
+    public private(set) var device: ComputeDevice = .cpu
+    public private(set) var half = false
+    /// Tests only: the CPU takes the path CUDA takes (see `place`).
+    private(set) var tensorPath = false
 
     /// The prepared input size and the output shape `[N, C, H, W]`, known after `prepare`.
     public private(set) var inputWidth = 0
@@ -109,6 +114,31 @@ public final class SegmentationModel: @unchecked Sendable {
         return (result, sources)
     }
 
+    /// Moves the model to `device`, with float16 weights and inputs when `half` (CUDA only), once
+    /// and before `prepare`. `tensorPath` (tests only) makes the CPU take the path CUDA takes: the
+    /// frames gathered into one tensor, the non-finite count and the argmax as tensor operations.
+    public func place(on device: ComputeDevice, half: Bool = false) throws {
+        try place(on: device, half: half, tensorPath: false)
+    }
+
+    func place(on device: ComputeDevice, half: Bool, tensorPath: Bool) throws {
+        if device == self.device && half == self.half && tensorPath == self.tensorPath { return }
+        var index: Int32 = -1
+        if case .cuda(let number) = device { index = Int32(number) }
+        var flags: Int32 = 0
+        if half { flags |= Int32(VS_TORCH_HALF) }
+        if tensorPath { flags |= Int32(VS_TORCH_TENSOR_PATH) }
+        var error: UnsafeMutablePointer<CChar>?
+        if vs_torch_model_set_device(handle, index, flags, &error) != 0 {
+            throw VideoSegError.model(path: path, message: "cannot run on \(device)\(half ? " in float16" : ""): \(consume(error))")
+        }
+        self.device = device
+        self.half = half
+        self.tensorPath = tensorPath
+        // The graph is frozen for a device: prepare anew.
+        preparedOptimized = nil
+    }
+
     /// eval, freeze, optimise for inference, and one warm-up forward at `width`×`height`; then
     /// checks the output against the contract and the labels.
     /// `stop`, when given, is asked between the steps (each can take seconds for a large model);
@@ -132,7 +162,10 @@ public final class SegmentationModel: @unchecked Sendable {
         vs_torch_set_num_threads(Int32(threads))
         var mode = Int32(optimize ? VS_PREPARE_CHOOSE : VS_PREPARE_AS_LOADED)
         var source = optimize ? PreparationCache.Source.measured : .asLoaded
-        let cacheKey = try cache.flatMap { _ in optimize ? try PreparationCache.key(
+        // Only the CPU's float32 choice is measured; on CUDA or in float16 the frozen graph is kept.
+        let measurable = optimize && !device.isCUDA && !half
+        if optimize && !measurable { source = .frozenOnDevice }
+        let cacheKey = try cache.flatMap { _ in measurable ? try PreparationCache.key(
             modelHash: fileHash(), batch: batch, height: height, width: width, threads: threads) : nil }
         if let cache, let cacheKey, let choice = cache.choice(for: cacheKey) {
             mode = Int32(choice == .optimized ? VS_PREPARE_OPTIMIZED : VS_PREPARE_FROZEN)
@@ -215,6 +248,39 @@ public final class SegmentationModel: @unchecked Sendable {
         framesSegmented += batch
     }
 
+    /// Runs forward on `frames.count` frames as one batch (at most the prepared `batch`; fewer for
+    /// the last, partial one): `frames[i]` is one frame's float32 `[3,H,W]` input, and its argmax
+    /// class ids go to `classes[i]`, its scores to `scores[i]` when given. On CUDA the input goes
+    /// through a pinned buffer and only these results come back. Non-finite scores are handled and
+    /// counted per frame as in `segment(_:into:scores:)`.
+    public func segment(frames: [UnsafePointer<Float>], into classes: [UnsafeMutableBufferPointer<UInt8>],
+                        scores: [UnsafeMutableBufferPointer<Float>]? = nil) throws
+    {
+        precondition(!frames.isEmpty && classes.count == frames.count && (scores?.count ?? frames.count) == frames.count,
+                     "one class map (and score buffer) per frame")
+        if vs_torch_get_num_threads() != Int32(threads) { vs_torch_set_num_threads(Int32(threads)) }
+        var shape = [Int64](repeating: 0, count: 4)
+        var nonFinite = [Int64](repeating: 0, count: frames.count)
+        var error: UnsafeMutablePointer<CChar>?
+        let inputs: [UnsafePointer<Float>?] = frames
+        let classMaps: [UnsafeMutablePointer<UInt8>?] = classes.map(\.baseAddress)
+        let classCapacity = classes.map(\.count).min() ?? 0
+        let scoreMaps: [UnsafeMutablePointer<Float>?]? = scores?.map(\.baseAddress)
+        let scoreCapacity = scores?.map(\.count).min() ?? 0
+        let status = shape.withUnsafeMutableBufferPointer { shapeBuffer in
+            nonFinite.withUnsafeMutableBufferPointer { counts in
+                vs_torch_model_segment_frames(handle, inputs, Int32(frames.count), Int32(inputHeight), Int32(inputWidth), classMaps,
+                                              classCapacity, scoreMaps, scoreCapacity, shapeBuffer.baseAddress!, counts.baseAddress,
+                                              &error)
+            }
+        }
+        if status != 0 { throw VideoSegError.model(path: path, message: "forward failed: \(consume(error))") }
+        for (offset, count) in nonFinite.enumerated() where count > 0 {
+            noteNonFinite(frames: (framesSegmented + offset)...(framesSegmented + offset))
+        }
+        framesSegmented += frames.count
+    }
+
     /// Records `frames` as having had non-finite scores, merging with the last range.
     private func noteNonFinite(frames: ClosedRange<Int>) {
         nonFiniteFrames += frames.count
@@ -254,6 +320,9 @@ public final class SegmentationModel: @unchecked Sendable {
         if status != 0 { throw VideoSegError.model(path: path, message: "forward failed: \(consume(error))") }
         return (values, shape.map { Int($0) })
     }
+
+    /// Where the bridge says the model runs: "cpu" or "cuda:N".
+    public var deviceDescription: String { String(cString: vs_torch_model_device(handle)) }
 
     /// What `prepare` did to the graph: "as loaded", "frozen", or "frozen + optimized for
     /// inference" (kept only where it was faster at the prepared size).

@@ -26,15 +26,15 @@ public final class JobPlan: @unchecked Sendable {
                             classNames: [String]? = nil, style: OverlayStyle = OverlayStyle()) throws
     {
         try self.init(source: source, model: model, inputSize: inputSize, optimize: optimize, classNames: classNames, style: style,
-                      needs: SegmentationNeeds(), smoothing: 0, stop: nil, cache: nil)
+                      needs: SegmentationNeeds(), smoothing: 0, batch: 1, stop: nil, cache: nil)
     }
 
     init(source: MediaSource, model: SegmentationModel, inputSize: InputSize?, optimize: Bool, classNames: [String]?,
-         style: OverlayStyle, needs: SegmentationNeeds, smoothing: Double, stop: StopFlag?, cache: PreparationCache?) throws
+         style: OverlayStyle, needs: SegmentationNeeds, smoothing: Double, batch: Int, stop: StopFlag?, cache: PreparationCache?) throws
     {
         let upright = source.orientation.uprightSize(width: source.width, height: source.height)
         let size = try JobPlan.modelInputSize(model: model, requested: inputSize, uprightWidth: upright.width, uprightHeight: upright.height)
-        try model.prepare(width: size.width, height: size.height, optimize: optimize, stop: stop, cache: cache)
+        try model.prepare(width: size.width, height: size.height, batch: batch, optimize: optimize, stop: stop, cache: cache)
         var resolvedStyle = style
         resolvedStyle.classes = try JobPlan.resolveClasses(classNames, labels: model.labels, modelPath: model.path)
         self.source = source
@@ -53,6 +53,8 @@ public final class JobPlan: @unchecked Sendable {
     public convenience init(configuration: SegmentConfiguration, decoderThreads: Int = 0, drawsOverlay: Bool? = nil,
                             census: ResourceCensus? = nil, stop: StopFlag? = nil, models: ModelCache? = nil) throws
     {
+        // Refused before the input is opened or the model loaded: a device that is not there.
+        let compute = try configuration.computePlan()
         let source = try MediaSource(path: configuration.input, formatName: configuration.inputFormat, options: configuration.inputOptions,
                                      decoderThreads: decoderThreads, live: configuration.live, census: census, stop: stop)
         let upright = source.orientation.uprightSize(width: source.width, height: source.height)
@@ -63,20 +65,21 @@ public final class JobPlan: @unchecked Sendable {
         let loadStarted = monotonicSeconds()
         if let models {
             model = try models.checkout(path: modelPath, overrides: configuration.metadataOverrides, threads: configuration.threads,
-                                        optimize: configuration.optimizeModel) { candidate in
+                                        optimize: configuration.optimizeModel, device: compute.device, half: compute.half) { candidate in
                 try JobPlan.modelInputSize(model: candidate, requested: configuration.inputSize, uprightWidth: upright.width,
                                            uprightHeight: upright.height)
             }
         } else {
             model = try SegmentationModel(path: modelPath, overrides: configuration.metadataOverrides)
             model.threads = configuration.threads
+            try model.place(on: compute.device, half: compute.half)
         }
         try stop?.throwIfRaised()
         let loadSeconds = monotonicSeconds() - loadStarted
         try self.init(source: source, model: model, inputSize: configuration.inputSize, optimize: configuration.optimizeModel,
                       classNames: configuration.classNames, style: configuration.style,
                       needs: configuration.segmentationNeeds(video: drawsOverlay ?? (configuration.output != nil)),
-                      smoothing: configuration.smoothing, stop: stop, cache: configuration.preparationCache)
+                      smoothing: configuration.smoothing, batch: compute.batchSize, stop: stop, cache: configuration.preparationCache)
         modelLoadSeconds = models == nil ? loadSeconds : 0
     }
 

@@ -51,3 +51,16 @@ where First.Output == Second.Input {
         try second.pass(audio: audio)
     }
 }
+
+/// A stage that can take several frames at once (inference: one forward pass for a batch).
+/// `StageThreads.launch(batching:)` gathers up to `batchSize` frames, hands them over together
+/// and sends the outputs on in the order the frames came, with the audio packets that arrived
+/// among them in their places. A partial batch is handed over when the input ends (its end, or
+/// a stop, which ends the source). Run with `launch(_:)`, the same stage takes frames singly.
+protocol BatchingStage: PipelineStage {
+    /// At most this many frames per call of `process(batch:)`.
+    var batchSize: Int { get }
+
+    /// One output per input, in their order.
+    func process(batch inputs: [Input]) throws -> [Output]
+}

@@ -48,6 +48,14 @@ public struct SegmentConfiguration: Sendable {
     /// frame an uncertain cell keeps (see `ScoreRefiner`).
     public var smoothing = SegmentConfiguration.defaultSmoothing
 
+    /// Where the model runs (`--device`): auto picks CUDA where this build and machine have it.
+    public var device = DeviceRequest.auto
+    /// Frames per forward pass (`--batch-size`); nil takes the device's default (1 on the CPU,
+    /// 4 on CUDA). Live input always runs one frame at a time.
+    public var batchSize: Int?
+    /// float16 weights and inputs (`--half`), CUDA only.
+    public var half = false
+
     /// The CLI's default smoothing (see README, "Edges and smoothing", for the measurements).
     public static let defaultSmoothing = 0.5
 
@@ -73,6 +81,23 @@ public struct SegmentConfiguration: Sendable {
         }
     }
 
+    /// The device, batch size and precision this job runs with where `support` holds: errors for
+    /// a CUDA device that cannot be had (saying whether the build or the machine lacks it), for
+    /// `half` on the CPU, and for a batch on live input.
+    public func computePlan(_ support: CUDASupport = .current) throws -> ComputePlan {
+        let resolved = try device.resolve(support)
+        if half && !resolved.isCUDA {
+            throw VideoSegError.invalidOption(
+                "--half: float16 runs on CUDA only (libtorch 1.13 has no float16 convolutions on the CPU), and the model runs on cpu (\(device.reason(for: resolved, support)))")
+        }
+        if let batchSize, batchSize < 1 { throw VideoSegError.invalidOption("--batch-size must be at least 1") }
+        if live, let batchSize, batchSize > 1 {
+            throw VideoSegError.invalidOption("--batch-size \(batchSize): live input runs one frame at a time (keep-latest); leave --batch-size out")
+        }
+        let batch = live ? 1 : (batchSize ?? resolved.defaultBatchSize)
+        return ComputePlan(device: resolved, batchSize: batch, half: half, reason: device.reason(for: resolved, support))
+    }
+
     /// The number of frames the run will write: the source's estimate, capped by `maxFrames`.
     func expectedFrames(estimate: Int?) -> Int? {
         guard let maxFrames else { return estimate }
@@ -95,7 +120,7 @@ public struct SegmentConfiguration: Sendable {
             "audio=\(includeAudio)", "video=\(output != nil)",
             "masks=\(masks.map { "\($0.format.rawValue),\($0.size.rawValue),\($0.values.rawValue)" } ?? "-")",
             "smooth=\(smoothing)", "max-frames=\(maxFrames ?? -1)", "optimize=\(optimizeModel)",
-        ]
+        ] + (half ? ["half=true"] : [])
         return parts.joined(separator: " ")
     }
 
@@ -126,6 +151,20 @@ public struct SegmentConfiguration: Sendable {
 }
 
 import Foundation
+
+/// Where and how a job runs its model: resolved from `--device`, `--batch-size` and `--half`.
+public struct ComputePlan: Sendable, Equatable {
+    public var device: ComputeDevice
+    /// Frames per forward pass.
+    public var batchSize: Int
+    /// float16 (CUDA only).
+    public var half: Bool
+    /// Why this device (for `-v`): "as asked", or what `auto` found.
+    public var reason: String
+
+    /// "float16" or "float32".
+    public var precision: String { half ? "float16" : "float32" }
+}
 
 /// What a finished run did.
 public struct SegmentResult: Sendable {
@@ -171,6 +210,12 @@ public struct SegmentResult: Sendable {
     /// Seconds from the process's start (shared libraries loaded) to the first frame read: what
     /// a user waits for before any work, most of a short clip's run.
     public var startupSeconds: Double?
+    /// Where the model ran ("cpu", "cuda:0"), the card's name when known, frames per forward
+    /// pass, and "float32" or "float16".
+    public var device: String = "cpu"
+    public var deviceName: String?
+    public var batchSize: Int = 1
+    public var precision: String = "float32"
 
     /// Frames per second over the whole run.
     public var framesPerSecond: Double { seconds > 0 ? Double(max(framesWritten, masksWritten)) / seconds : 0 }
@@ -213,5 +258,9 @@ extension SegmentResult {
         modelPreparation = plan.model.preparation.rawValue
         modelLoadSeconds = plan.modelLoadSeconds
         modelPrepareSeconds = plan.model.preparationSeconds
+        device = plan.model.device.description
+        deviceName = plan.model.device.name
+        batchSize = plan.model.batch
+        precision = plan.model.half ? "float16" : "float32"
     }
 }

@@ -75,7 +75,11 @@ public final class SegmentationPipeline: Sendable {
         } else {
             let toPreprocess: StageQueue<DecodedFrame> = threads.queue(capacity: depth), toInference: StageQueue<ModelInput> = threads.queue(capacity: depth)
             threads.launch(preprocess, from: toPreprocess, to: .queue(toInference))
-            threads.launch(inference, from: toInference, to: afterInference)
+            if inference.batchSize > 1 {
+                threads.launch(batching: inference, from: toInference, to: afterInference)
+            } else {
+                threads.launch(inference, from: toInference, to: afterInference)
+            }
             sourceOutlet = .queue(toPreprocess)
         }
         let source = SourceStage(source: plan.source, policy: policy, maxFrames: config.maxFrames, duration: config.duration,

@@ -64,6 +64,58 @@ final class StageThreads: Sendable {
         }
     }
 
+    /// Starts `stage` on its thread taking up to `batchSize` frames at a time (see
+    /// `BatchingStage`): what arrives is held until the batch is full or the input ends, then
+    /// the batch is processed and everything held goes on in arrival order. Audio arriving while
+    /// no frame is held goes on at once.
+    func launch<Stage: BatchingStage>(batching stage: Stage, from input: StageQueue<Stage.Input>, to outlet: Outlet<Stage.Output>) {
+        let batchSize = max(1, stage.batchSize)
+        launch(stage.name, closing: outlet.close) {
+            var held: [StreamItem<Stage.Input>] = []
+            var frames: [(FrameTicket, Stage.Input)] = []
+            /// Processes the held frames and sends everything held on; false once the run is cancelled.
+            func flush() throws -> Bool {
+                defer {
+                    held.removeAll(keepingCapacity: true)
+                    frames.removeAll(keepingCapacity: true)
+                }
+                guard !frames.isEmpty else { return true }
+                let began = monotonicSeconds()
+                let outputs = try stage.process(batch: frames.map(\.1))
+                self.addBusy(stage.name, since: began)
+                var next = outputs.makeIterator()
+                for item in held {
+                    switch item {
+                    case .frame(let ticket, _):
+                        guard let output = next.next(), outlet.send(.frame(ticket, output)) else { return false }
+                    case .audio(let packet):
+                        if !outlet.send(.audio(packet)) { return false }
+                    }
+                }
+                return true
+            }
+            while let item = input.take() {
+                switch item {
+                case .frame(let ticket, let payload):
+                    try self.injectedFailure?.check(stage.name, frame: ticket.index)
+                    held.append(item)
+                    frames.append((ticket, payload))
+                    if frames.count == batchSize, !(try flush()) { return }
+                case .audio(let packet):
+                    try stage.pass(audio: packet)
+                    if frames.isEmpty {
+                        if !outlet.send(.audio(packet)) { return }
+                    } else {
+                        held.append(item)
+                    }
+                }
+            }
+            // The input ended: its end, or a stop that ended the source. The last, partial
+            // batch still goes through; after a cancellation there is nobody to send it to.
+            if !input.isCancelled { _ = try flush() }
+        }
+    }
+
     /// Starts `body` on a thread named after `name`; `close` runs when it ends normally, and its
     /// error, if it throws, fails the run.
     func launch(_ name: StageName, closing close: @escaping @Sendable () -> Void, body: @escaping @Sendable () throws -> Void) {

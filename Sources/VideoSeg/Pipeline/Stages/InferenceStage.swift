@@ -1,7 +1,10 @@
 /// Model input → segmentation: the forward pass and the argmax, then what refining the edges
 /// needs (probabilities, smoothing, the foreground), all at the model's resolution. The tensor
 /// goes back to its pool as soon as the model has read it.
-final class InferenceStage: PipelineStage, @unchecked Sendable {
+///
+/// With a batch size above one (`BatchingStage`), the frames of a batch go through one forward
+/// pass and are refined one by one in their order, so smoothing sees them as it would singly.
+final class InferenceStage: BatchingStage, @unchecked Sendable {
     // @unchecked: the model and refiner are used by this stage's thread only.
     let name = StageName.inference
     private let model: SegmentationModel
@@ -12,10 +15,20 @@ final class InferenceStage: PipelineStage, @unchecked Sendable {
         refiner = plan.makeScoreRefiner(census: census)
     }
 
+    /// Frames per forward pass: the batch the model was prepared for.
+    var batchSize: Int { model.batch }
+
     func process(_ input: ModelInput, ticket: FrameTicket) throws -> SegmentedFrame {
-        let classes = refiner.obtainClassMap()
-        let scores = refiner.obtainScores()
-        try model.segment(input.tensor.baseAddress, into: classes.buffer, scores: scores?.buffer)
-        return SegmentedFrame(frame: input.frame, segmentation: refiner.refine(classes: classes, scores: scores))
+        try process(batch: [input])[0]
+    }
+
+    func process(batch inputs: [ModelInput]) throws -> [SegmentedFrame] {
+        let classes = inputs.map { _ in refiner.obtainClassMap() }
+        let scores = refiner.wantsScores ? inputs.map { _ in refiner.obtainScores()! } : nil
+        try model.segment(frames: inputs.map { UnsafePointer($0.tensor.baseAddress) }, into: classes.map(\.buffer),
+                          scores: scores?.map(\.buffer))
+        return inputs.indices.map { index in
+            SegmentedFrame(frame: inputs[index].frame, segmentation: refiner.refine(classes: classes[index], scores: scores?[index]))
+        }
     }
 }
