@@ -144,7 +144,8 @@ final class VirtualCamera: @unchecked Sendable {
         stream.pointee.time_base = AVRational(num: 1, den: 1_000_000)
         let status = avformat_write_header(context, nil)
         if status < 0 {
-            // The header failed after FFmpeg opened the device: nothing is left to close but the context.
+            // FFmpeg's v4l2 output closes its descriptor only in the trailer, which a failed header
+            // never gets: it stays open until the process ends, which this error makes it do soon.
             avformat_free_context(context)
             self.context = nil
             let reason = status == vs_averror(EBUSY)
