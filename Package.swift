@@ -71,7 +71,6 @@ let package = Package(
             name: "EndToEndTests",
             dependencies: ["VideoSeg"]
         ),
-
     ],
     swiftLanguageModes: [.v6],
     cxxLanguageStandard: .cxx17
