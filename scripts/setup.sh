@@ -10,6 +10,7 @@ PACKAGES=(
   libavformat-dev libavcodec-dev libswscale-dev libavutil-dev libavdevice-dev libswresample-dev
   ffmpeg
   python3 python3-torch python3-torchvision python3-numpy python3-av
+  curl chromium      # the preview page tests: HTTP clients and a real (headless) browser
 )
 
 missing=()

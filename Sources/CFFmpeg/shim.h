@@ -15,6 +15,9 @@
 #include <libswscale/swscale.h>
 #include <libswresample/swresample.h>
 #include <errno.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <linux/videodev2.h>
 #include <dlfcn.h>
 
 /// Registers libavdevice's inputs and outputs (v4l2, ...), loading the library on first use.
@@ -109,6 +112,49 @@ static inline const char *vs_log_context_name(void *context) {
     if (!context) return NULL;
     const AVClass *avclass = *(const AVClass **)context;
     return avclass && avclass->item_name ? avclass->item_name(context) : NULL;
+}
+
+// V4L2 output devices (a v4l2loopback virtual camera), checked before libavdevice's v4l2 output
+// opens one, so that "not an output", "busy" and "format refused" can each be told apart. The
+// ioctl request numbers are macros and ioctl(2) is variadic: Swift can call neither.
+
+/// The capabilities of the device open on `fd` (its device_caps where it reports them), the
+/// card name into `card`; 0 or the errno of VIDIOC_QUERYCAP.
+static inline int vs_v4l2_capabilities(int fd, uint32_t *caps, char *card, size_t card_size) {
+    struct v4l2_capability capability;
+    memset(&capability, 0, sizeof capability);
+    if (ioctl(fd, VIDIOC_QUERYCAP, &capability) < 0) return errno;
+    *caps = (capability.capabilities & V4L2_CAP_DEVICE_CAPS) ? capability.device_caps : capability.capabilities;
+    if (card && card_size > 0) {
+        size_t length = strnlen((const char *)capability.card, sizeof capability.card);
+        if (length >= card_size) length = card_size - 1;
+        memcpy(card, capability.card, length);
+        card[length] = 0;
+    }
+    return 0;
+}
+
+static inline uint32_t vs_v4l2_cap_video_output(void) { return V4L2_CAP_VIDEO_OUTPUT; }
+static inline uint32_t vs_v4l2_cap_video_capture(void) { return V4L2_CAP_VIDEO_CAPTURE; }
+
+/// VIDIOC_TRY_FMT (`set` 0), VIDIOC_S_FMT (`set` 1) or VIDIOC_G_FMT (`set` -1) on the output buffer
+/// type: the size and fourcc in, what the driver makes of them out; 0 or the errno.
+static inline int vs_v4l2_output_format(int fd, int set, uint32_t *width, uint32_t *height, uint32_t *fourcc) {
+    struct v4l2_format format;
+    memset(&format, 0, sizeof format);
+    format.type = V4L2_BUF_TYPE_VIDEO_OUTPUT;
+    if (set >= 0) {
+        format.fmt.pix.width = *width;
+        format.fmt.pix.height = *height;
+        format.fmt.pix.pixelformat = *fourcc;
+        format.fmt.pix.field = V4L2_FIELD_NONE;
+    }
+    unsigned long request = set < 0 ? VIDIOC_G_FMT : set == 0 ? VIDIOC_TRY_FMT : VIDIOC_S_FMT;
+    if (ioctl(fd, request, &format) < 0) return errno;
+    *width = format.fmt.pix.width;
+    *height = format.fmt.pix.height;
+    *fourcc = format.fmt.pix.pixelformat;
+    return 0;
 }
 
 #endif

@@ -29,6 +29,9 @@ public enum VideoSegError: Error, Equatable, CustomStringConvertible, Sendable {
     case invalidOption(String)
     /// A stop was asked for before the first frame was decoded: nothing was written.
     case stopped
+    /// The virtual camera (a V4L2 output device) cannot be used: missing, not an output, busy,
+    /// the format refused, or a write failed.
+    case virtualCamera(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -60,6 +63,8 @@ public enum VideoSegError: Error, Equatable, CustomStringConvertible, Sendable {
             return message
         case .stopped:
             return "stopped before the first frame; nothing was written"
+        case .virtualCamera(let path, let reason):
+            return "\(path): cannot be a virtual camera: \(reason)"
         }
     }
 }

@@ -12,13 +12,22 @@ struct CameraCommand: ParsableCommand {
             second shows capture and processed fps, drops and latency. The recording holds the \
             processed frames with their capture times (from zero) and is written as fragmented MP4 \
             (or Matroska), so it plays even if the process is killed. Stops on Ctrl-C, SIGTERM or \
-            --duration. Default output: camera-<date>-<time>.mp4 in the current folder.
+            --duration. Default output: camera-<date>-<time>.mp4 in the current folder. \
+            With --virtual-camera, the processed frames also go to a V4L2 output device \
+            (v4l2loopback) that video-call programs can pick, and nothing is recorded unless -o is given.
             """)
 
     @Argument(help: "The capture device.")
     var device: String = "/dev/video0"
 
     @OptionGroup var job: JobOptions
+
+    @OptionGroup var preview: PreviewOptions
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Also write each processed frame to this V4L2 output device (v4l2loopback), yuv420p or yuyv422 at the capture size; records nothing unless -o is given.",
+        valueName: "device"))
+    var virtualCamera: String?
 
     @Option(name: .long, help: ArgumentHelp("Capture size, e.g. 640x480 (default: the device's).", valueName: "WxH"))
     var videoSize: String?
@@ -48,7 +57,10 @@ struct CameraCommand: ParsableCommand {
         }
         var configuration: SegmentConfiguration
         do {
-            configuration = try job.configuration(input: device, defaultOutput: CameraCommand.defaultOutput())
+            // With a virtual camera, a recording only when asked for.
+            let defaultOutput: String? = virtualCamera == nil ? CameraCommand.defaultOutput() : nil
+            configuration = try job.configuration(input: device, defaultOutput: defaultOutput)
+            configuration.virtualCamera = virtualCamera
             if let duration, duration <= 0 { throw VideoSegError.invalidOption("--duration must be positive") }
         } catch {
             throw ExitStatus.report(error)
@@ -58,7 +70,7 @@ struct CameraCommand: ParsableCommand {
         configuration.inputFormat = "v4l2"
         configuration.inputOptions = options()
         configuration.duration = duration
-        try JobRunner.run(configuration, options: job, progress: .none, inputName: device)
+        try JobRunner.run(configuration, options: job, progress: .none, inputName: device, preview: preview.address)
     }
 
     private func options() -> [String: String] {

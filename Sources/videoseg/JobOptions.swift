@@ -107,8 +107,8 @@ struct JobOptions: ParsableArguments {
         text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 
-    /// The configuration for `input`, writing `defaultOutput` unless told otherwise.
-    func configuration(input: String, defaultOutput: String) throws -> SegmentConfiguration {
+    /// The configuration for `input`, writing `defaultOutput` (nil: no video) unless told otherwise.
+    func configuration(input: String, defaultOutput: String?) throws -> SegmentConfiguration {
         let outputPath: String? = noVideo ? nil : (output ?? defaultOutput)
         var configuration = SegmentConfiguration(input: input, output: outputPath, modelPath: modelOptions.model)
         configuration.overwrite = overwrite

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import VideoSeg
+import VideoSegPreview
 
 /// Runs a configured job the way the CLI shows it: stop signals, progress or live status,
 /// warnings, the summary line, statistics, and the exit code.
@@ -9,27 +10,43 @@ enum JobRunner {
         case auto, bar, none
     }
 
-    static func run(_ configuration: SegmentConfiguration, options: JobOptions, progress: ProgressMode, inputName: String) throws {
+    /// `preview`: serve the preview page there while the job runs.
+    static func run(_ configuration: SegmentConfiguration, options: JobOptions, progress: ProgressMode, inputName: String,
+                    preview: PreviewAddress? = nil) throws
+    {
         // A full disk under RLIMIT_FSIZE must be an error we report, not a signal that kills us.
         signal(SIGXFSZ, SIG_IGN)
         CommandLineLog.bootstrap(verbose: options.verbose)
         do {
-            let status = try execute(configuration, options: options, progress: progress, inputName: inputName)
+            let status = try execute(configuration, options: options, progress: progress, inputName: inputName, preview: preview)
             if status != 0 { throw ExitCode(status) }
         } catch {
             throw ExitStatus.report(error)
         }
     }
 
-    private static func execute(_ configuration: SegmentConfiguration, options: JobOptions, progress: ProgressMode, inputName: String) throws -> Int32 {
+    private static func execute(_ configuration: SegmentConfiguration, options: JobOptions, progress: ProgressMode, inputName: String,
+                                preview: PreviewAddress?) throws -> Int32
+    {
         // Refused before the run, not after minutes of work; checked again when written.
         if let path = options.statsJson { try OutputPolicy.check(output: path, input: configuration.input, overwrite: options.overwrite) }
+        var configuration = configuration
+        // The preview listens before any work starts: a port in use fails the job at once.
+        let server = preview.map { PreviewServer(address: $0, input: inputName, live: configuration.live) }
+        if let server {
+            try server.start()
+            configuration.observer = server
+            if !options.quiet { Terminal.error("preview: \(server.url ?? "")") }
+        }
+        // However the run ends, the server stops with it (its streams end, its clients are let go).
+        defer { server?.stop() }
         if options.verbose {
             let compute = try configuration.computePlan()
             let name = compute.device.name.map { " (\($0))" } ?? ""
             Terminal.error("device: \(compute.device)\(name), \(compute.reason); batch \(compute.batchSize), \(compute.precision)")
         }
         let pipeline = SegmentationPipeline(configuration: configuration)
+        server?.attach(pipeline)
         let signals = StopSignals { pipeline.requestStop() }
         let reporter: ProgressReporter?
         if options.quiet {
@@ -46,6 +63,7 @@ enum JobRunner {
         do {
             result = try pipeline.run()
             reporter?.stop()
+            server?.stop()
         } catch {
             reporter?.stop()
             throw error
@@ -59,13 +77,14 @@ enum JobRunner {
                 Terminal.error("warning: \(inputName): \(result.warnings.count - shown.count) more (see -v)")
             }
             let stopped = result.interrupted ? " (stopped early)" : ""
-            let destinations = [result.output, result.maskDirectory.map { "masks in \($0)" }].compactMap { $0 }
+            let destinations = [result.output, result.maskDirectory.map { "masks in \($0)" },
+                                configuration.virtualCamera.map { "virtual camera \($0)" }].compactMap { $0 }
             var live = ""
             if configuration.live {
                 live = String(format: ", %d dropped, latency mean %.0f ms, max %.0f ms", result.framesDropped,
                               (result.meanLatency ?? 0) * 1000, (result.maxLatency ?? 0) * 1000)
             }
-            Terminal.raw(String(format: "videoseg: %d frames in %.2f s (%.1f fps)%@ -> %@%@\n", max(result.framesWritten, result.masksWritten),
+            Terminal.raw(String(format: "videoseg: %d frames in %.2f s (%.1f fps)%@ -> %@%@\n", result.framesProcessed,
                                 result.seconds, result.framesPerSecond, live, destinations.joined(separator: ", "), stopped))
         }
         if let path = options.statsJson {
@@ -81,6 +100,7 @@ enum JobRunner {
     private static func writeStats(_ result: SegmentResult, input: String, live: Bool, to path: String, overwrite: Bool) throws {
         var stats: [String: Any] = [
             "input": input, "output": result.output ?? NSNull(), "frames": result.framesWritten, "frames_decoded": result.framesDecoded,
+            "frames_processed": result.framesProcessed,
             "masks": result.masksWritten, "mask_directory": result.maskDirectory ?? NSNull(), "encoder": result.encoder ?? NSNull(),
             "seconds": result.seconds, "fps": result.framesPerSecond, "interrupted": result.interrupted,
             "input_damaged": result.inputDamaged, "warnings": result.warnings,
@@ -102,6 +122,10 @@ enum JobRunner {
             stats["frames_dropped"] = result.framesDropped
             stats["latency_mean_seconds"] = result.meanLatency ?? NSNull()
             stats["latency_max_seconds"] = result.maxLatency ?? NSNull()
+        }
+        if result.virtualCameraFrames > 0 || result.virtualCameraSkipped > 0 {
+            stats["virtual_camera_frames"] = result.virtualCameraFrames
+            stats["virtual_camera_skipped"] = result.virtualCameraSkipped
         }
         let data = try JSONSerialization.data(withJSONObject: stats, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         try OutputPolicy.writeAtomically(data, to: path, overwrite: overwrite)

@@ -14,6 +14,8 @@ struct SegmentCommand: ParsableCommand {
 
     @OptionGroup var job: JobOptions
 
+    @OptionGroup var preview: PreviewOptions
+
     @Flag(name: .long, help: "Leave the audio out.")
     var noAudio = false
 
@@ -38,7 +40,7 @@ struct SegmentCommand: ParsableCommand {
         }
         configuration.includeAudio = !noAudio
         configuration.live = live
-        try JobRunner.run(configuration, options: job, progress: progress, inputName: input)
+        try JobRunner.run(configuration, options: job, progress: progress, inputName: input, preview: preview.address)
     }
 
     /// `<input-stem>.segmented.mp4` in the current folder.

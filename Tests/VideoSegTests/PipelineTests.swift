@@ -26,6 +26,9 @@ import Testing
         "color=c=red:s=64x48:r=10:d=\(seconds),drawbox=x=32:y=0:w=32:h=48:color=blue:t=fill[out0];sine=f=440:r=8000:d=\(seconds)[out1]"
     }
 
+    /// The stages a run without live outputs has (no virtual camera, no preview).
+    static let recordingStages = StageName.allCases.filter { $0 != .virtualCamera && $0 != .preview }
+
     func configuration(seconds: Int = 1, video: Bool = true, masks: Bool = true) -> SegmentConfiguration {
         var configuration = SegmentConfiguration(input: Self.splitPicture(seconds: seconds), output: video ? folder.path("out.mkv") : nil,
                                                  modelPath: modelPath)
@@ -63,7 +66,7 @@ import Testing
         let result = try pipeline.run()
         #expect(result.framesDecoded == 10 && result.framesWritten == 10 && result.masksWritten == 10)
         #expect(result.modelInputWidth == 16 && result.modelInputHeight == 12)
-        #expect(Set(result.stageSeconds.keys) == Set(StageName.allCases.map(\.rawValue)))
+        #expect(Set(result.stageSeconds.keys) == Set(Self.recordingStages.map(\.rawValue)))
         for frame in [0, 9] {
             for row in try mask(frame) {
                 // Columns next to the edge may blend in the scaler; the rest is exact.
@@ -109,10 +112,43 @@ import Testing
         #expect(pipeline.census.totalLive == 0)
     }
 
-    @Test(arguments: StageName.allCases)
+    /// A watcher of the run (the preview page's role): a JPEG picture of every rendered frame
+    /// while it wants them, and every finished frame, from the stage threads.
+    final class Watcher: LiveObserver, @unchecked Sendable {
+        // @unchecked: the lists are behind `lock`.
+        let lock = NSLock()
+        var pictures: [PreviewPicture] = []
+        var finished = 0
+        var wantsPictures: Bool { true }
+        func show(_ picture: PreviewPicture) { lock.withLock { pictures.append(picture) } }
+        func frameFinished(latency: Double?) { lock.withLock { finished += 1 } }
+    }
+
+    @Test func aWatcherGetsJPEGPicturesAndEveryFinishedFrame() throws {
+        let watcher = Watcher()
+        var settings = configuration()
+        settings.observer = watcher
+        let pipeline = SegmentationPipeline(configuration: settings)
+        let result = try pipeline.run()
+        #expect(result.framesWritten == 10 && result.masksWritten == 10)
+        #expect(watcher.finished == 10)
+        // Keep-latest: a picture per rendered frame at most, in order, the last frame always shown.
+        let frames = watcher.pictures.map(\.frame)
+        #expect(!frames.isEmpty && frames.count <= 10 && frames == frames.sorted() && frames.last == 9, "\(frames)")
+        for picture in watcher.pictures {
+            #expect(picture.width == 64 && picture.height == 48)
+            #expect(picture.jpeg.prefix(2) == Data([0xFF, 0xD8]) && picture.jpeg.suffix(2) == Data([0xFF, 0xD9]))
+        }
+        #expect(result.stageSeconds["preview"] != nil)
+        #expect(pipeline.census.totalLive == 0)
+    }
+
+    @Test(arguments: recordingStages + [.preview])
     func anErrorInAnyStageEndsTheRunOnceAndCleanly(stage: StageName) throws {
         let failure = InjectedFailure(stage: stage, frame: 4)
-        let pipeline = SegmentationPipeline(configuration: configuration(seconds: 2), injectedFailure: failure)
+        var settings = configuration(seconds: 2)
+        if stage == .preview { settings.observer = Watcher() }
+        let pipeline = SegmentationPipeline(configuration: settings, injectedFailure: failure)
         #expect(throws: failure.error) { try pipeline.run() }
         #expect(pipeline.census.totalLive == 0, "left alive: \(pipeline.census.live)")
         let files = try FileManager.default.contentsOfDirectory(atPath: folder.url.path)

@@ -1,7 +1,7 @@
 import CFFmpeg
 import Foundation
 
-/// What `--style replace` puts behind the foreground, in the sink's format and size: a colour, a
+/// What `--style replace` puts behind the foreground, in the render target's format and size: a colour, a
 /// picture (scaled to cover the frame and centre-cropped), or a video decoded alongside the input
 /// and looped, one of its frames for each frame of the input. Opened, and so checked, before any
 /// frame is processed. Used by the render stage's thread.
@@ -16,12 +16,12 @@ final class BackgroundPicture: @unchecked Sendable {
     private var still: RenderedFrame?
 
     /// `spec` is a colour (`#00B140`, `00B140`, `green`, `black`, ...) or a file FFmpeg reads.
-    init(_ spec: String, sink: VideoSink, census: ResourceCensus?) throws {
+    init(_ spec: String, target: RenderTarget, census: ResourceCensus?) throws {
         description = spec
-        converter = sink.makeFrameConverter(census: census)
-        (width, height) = (sink.width, sink.height)
+        converter = target.makeFrameConverter(census: census)
+        (width, height) = (target.width, target.height)
         if let color = BackgroundPicture.color(spec) {
-            still = try fill(color, layout: sink.frameLayout)
+            still = try fill(color, layout: target.frameLayout)
             return
         }
         let opened = try MediaSource(path: spec)

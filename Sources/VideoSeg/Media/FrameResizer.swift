@@ -58,11 +58,3 @@ final class FrameResizer: @unchecked Sendable {
         return result
     }
 }
-
-extension VideoSink {
-    /// A resizer from frames this sink takes to `width`×`height` in the same format.
-    func makeResizer(width: Int, height: Int, filter: FrameResizer.Filter, census: ResourceCensus?) -> FrameResizer {
-        FrameResizer(width: width, height: height, filter: filter, pixelFormat: pixelFormat, colorspace: colorspace,
-                     fullRange: fullRange, path: path, census: census)
-    }
-}

@@ -506,20 +506,17 @@ final class VideoSink: @unchecked Sendable {
                       live: writesInPlace)
     }
 
-    /// The layout of the frames this sink takes, for drawing on them.
-    var frameLayout: FrameLayout {
-        let descriptor = av_pix_fmt_desc_get(pixelFormat)!.pointee
-        return FrameLayout(
-            width: width, height: height, bitDepth: Int(descriptor.comp.0.depth),
-            hasAlpha: descriptor.flags & UInt64(AV_PIX_FMT_FLAG_ALPHA) != 0,
-            log2ChromaWidth: Int(descriptor.log2_chroma_w), log2ChromaHeight: Int(descriptor.log2_chroma_h),
-            matrix: YUVMatrix(colorspace: colorspace, range: fullRange ? AVCOL_RANGE_JPEG : AVCOL_RANGE_MPEG))
+    /// What the render stage draws into for this sink: its size, pixel format and colours.
+    var renderTarget: RenderTarget {
+        RenderTarget(width: width, height: height, pixelFormat: pixelFormat, colorspace: colorspace, fullRange: fullRange, path: path)
     }
+
+    /// The layout of the frames this sink takes, for drawing on them.
+    var frameLayout: FrameLayout { renderTarget.frameLayout }
 
     /// A converter from decoded frames to frames this sink takes, drawing from its own pool.
     func makeFrameConverter(census: ResourceCensus?) -> FrameConverter {
-        FrameConverter(width: width, height: height, pixelFormat: pixelFormat, colorspace: colorspace, fullRange: fullRange,
-                       path: path, pool: RenderedFramePool(census: census))
+        renderTarget.makeFrameConverter(census: census)
     }
 }
 

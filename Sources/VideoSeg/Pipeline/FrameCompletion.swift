@@ -7,13 +7,16 @@ final class FrameCompletion: Sendable {
     /// Branches still owing each frame that some but not all branches have finished.
     private let pending = Locked<[Int: Int]>([:])
     private let progress: Locked<SegmentProgress>
+    private let observer: (any LiveObserver)?
     /// When the run started (monotonic seconds).
     let started: Double
 
     /// `branches` ends report each frame; `progress` is updated as frames complete.
-    init(branches: Int, progress: Locked<SegmentProgress>) {
+    /// `observer` hears of each finished frame.
+    init(branches: Int, progress: Locked<SegmentProgress>, observer: (any LiveObserver)? = nil) {
         self.branches = max(1, branches)
         self.progress = progress
+        self.observer = observer
         started = monotonicSeconds()
     }
 
@@ -28,6 +31,7 @@ final class FrameCompletion: Sendable {
             guard complete else { return }
         }
         let now = monotonicSeconds()
+        defer { observer?.frameFinished(latency: ticket.captureTime.map { now - $0 }) }
         progress.withLock { progress in
             if let captured = ticket.captureTime {
                 let latency = now - captured

@@ -47,7 +47,8 @@ public final class JobPlan: @unchecked Sendable {
 
     /// Opens `configuration`'s input and loads its model (the bundled default that suits the
     /// picture's shape when none is named). `decoderThreads` 0 lets FFmpeg choose; `drawsOverlay`
-    /// says whether frames will be rendered (by default, when there is an output video).
+    /// says whether frames will be rendered (by default, when there is an output video, a virtual
+    /// camera or a preview).
     /// A raised `stop` ends opening and preparing with `VideoSegError.stopped`.
     /// `models`, when given, lends an already prepared model (see `ModelCache`).
     public convenience init(configuration: SegmentConfiguration, decoderThreads: Int = 0, drawsOverlay: Bool? = nil,
@@ -78,7 +79,7 @@ public final class JobPlan: @unchecked Sendable {
         let loadSeconds = monotonicSeconds() - loadStarted
         try self.init(source: source, model: model, inputSize: configuration.inputSize, optimize: configuration.optimizeModel,
                       classNames: configuration.classNames, style: configuration.style,
-                      needs: configuration.segmentationNeeds(video: drawsOverlay ?? (configuration.output != nil)),
+                      needs: configuration.segmentationNeeds(video: drawsOverlay ?? configuration.rendersFrames),
                       smoothing: configuration.smoothing, batch: compute.batchSize, stop: stop, cache: configuration.preparationCache)
         modelLoadSeconds = models == nil ? loadSeconds : 0
     }

@@ -42,12 +42,40 @@ extension Outlet where Payload == SegmentedFrame {
     }
 }
 
-extension Outlet where Payload == Void {
-    /// The end of a branch: each frame is reported to `completion`.
+extension Outlet {
+    /// The end of a branch: each frame is reported to `completion` (and whatever the frame still
+    /// holds is released).
     static func end(_ completion: FrameCompletion) -> Outlet {
         Outlet(send: { item in
             if case .frame(let ticket, _) = item { completion.finished(ticket) }
             return true
         }, close: {})
+    }
+
+    /// The end of a branch whose frames count for nothing (a live output fed keep-latest).
+    static var discard: Outlet {
+        Outlet(send: { _ in true }, close: {})
+    }
+
+    /// `next`, and beside it the live outputs `taps` (keep-latest slots, which never wait): each
+    /// frame goes to the taps first, then on to `next`; audio goes only to `next`.
+    static func tapped(_ next: Outlet, taps: [Outlet]) -> Outlet {
+        guard !taps.isEmpty else { return next }
+        return Outlet(send: { item in
+            if case .frame(let ticket, let payload) = item {
+                for tap in taps where !tap.send(.frame(ticket, payload)) { return false }
+            }
+            return next.send(item)
+        }, close: {
+            for tap in taps { tap.close() }
+            next.close()
+        })
+    }
+
+    /// This outlet, but frames are sent only while `isOpen` says so (a preview nobody watches
+    /// gets nothing, so nothing is encoded for it).
+    func gated(_ isOpen: @escaping @Sendable () -> Bool) -> Outlet {
+        let send = self.send
+        return Outlet(send: { item in isOpen() ? send(item) : true }, close: close)
     }
 }

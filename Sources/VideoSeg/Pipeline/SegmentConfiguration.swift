@@ -47,6 +47,12 @@ public struct SegmentConfiguration: Sendable {
     /// Temporal smoothing of the probabilities, 0 ≤ S < 1 (0 = off): how much of the previous
     /// frame an uncertain cell keeps (see `ScoreRefiner`).
     public var smoothing = SegmentConfiguration.defaultSmoothing
+    /// A V4L2 output device (v4l2loopback) that gets every rendered frame, keep-latest, as a
+    /// camera that video-call programs can pick; nil writes none.
+    public var virtualCamera: String?
+    /// Watches the run (the preview page): the rendered frames as JPEG pictures while someone
+    /// watches, and each finished frame's latency. Called from stage threads; must never wait.
+    public var observer: (any LiveObserver)?
 
     /// Where the model runs (`--device`): auto picks CUDA where this build and machine have it.
     public var device = DeviceRequest.auto
@@ -67,8 +73,17 @@ public struct SegmentConfiguration: Sendable {
 
     /// Refuses a job with nothing to write, or an output that would replace something it may not.
     func checkOutputs() throws {
-        guard output != nil || masks != nil else {
+        guard output != nil || masks != nil || virtualCamera != nil else {
             throw VideoSegError.invalidOption("nothing to write: give an output video, masks, or both")
+        }
+        if let virtualCamera {
+            if style.needsAlpha {
+                throw VideoSegError.invalidOption(
+                    "--virtual-camera: --style \(style.mode.rawValue) needs an alpha channel, which a camera cannot carry; "
+                        + "use blend, mask, blur, pixelate, replace or matte")
+            }
+            // Missing, not V4L2 or not an output: said now, before the model is loaded.
+            try VirtualCamera.check(virtualCamera)
         }
         if let output {
             try OutputPolicy.check(output: output, input: input, overwrite: overwrite)
@@ -123,6 +138,9 @@ public struct SegmentConfiguration: Sendable {
         ] + (half ? ["half=true"] : [])
         return parts.joined(separator: " ")
     }
+
+    /// Whether frames are rendered: for the annotated video, the virtual camera or the preview.
+    var rendersFrames: Bool { output != nil || virtualCamera != nil || observer != nil }
 
     /// What each frame's segmentation must carry for the outputs asked for (`video`: whether an
     /// overlay is drawn).
@@ -192,6 +210,10 @@ public struct SegmentResult: Sendable {
     public var maxLatency: Double?
     /// Busy seconds per stage, keyed by `StageName` raw values.
     public var stageSeconds: [String: Double]
+    /// Frames written to the virtual camera, and rendered frames it skipped because it was still
+    /// writing the one before (keep-latest); both 0 without one.
+    public var virtualCameraFrames = 0
+    public var virtualCameraSkipped = 0
     /// The model that ran, and what was done to its graph (see `SegmentationModel.optimization`).
     public var modelPath: String
     public var modelOptimization: String
@@ -217,8 +239,14 @@ public struct SegmentResult: Sendable {
     public var batchSize: Int = 1
     public var precision: String = "float32"
 
+    /// Frames finished by every output: written to the video, to the masks, or (with only live
+    /// outputs) rendered and handed to them.
+    public var framesProcessed: Int { max(framesWritten, masksWritten, framesFinished) }
+    /// Frames the run finished (see `SegmentProgress.framesDone`).
+    public var framesFinished = 0
+
     /// Frames per second over the whole run.
-    public var framesPerSecond: Double { seconds > 0 ? Double(max(framesWritten, masksWritten)) / seconds : 0 }
+    public var framesPerSecond: Double { seconds > 0 ? Double(framesProcessed) / seconds : 0 }
 }
 
 /// A running count for progress displays.
@@ -238,12 +266,15 @@ public struct SegmentProgress: Sendable {
     public var framesExpected: Int?
     /// Seconds since the first frame was decoded.
     public var seconds = 0.0
+
+    /// Nothing done yet.
+    public init() {}
 }
 
 extension SegmentResult {
     /// The result of a run of `plan` that wrote `outputs`.
     init(plan: JobPlan, outputs: PipelineOutputs, source: SourceStage, progress: SegmentProgress, seconds: Double,
-         interrupted: Bool, stageSeconds: [StageName: Double], output: String?, maskDirectory: String?)
+         interrupted: Bool, stageSeconds: [StageName: Double], output: String?, maskDirectory: String?, virtualCameraSkipped: Int)
     {
         let sourceWarnings = source.warnings
         self.init(
@@ -262,5 +293,8 @@ extension SegmentResult {
         deviceName = plan.model.device.name
         batchSize = plan.model.batch
         precision = plan.model.half ? "float16" : "float32"
+        virtualCameraFrames = outputs.virtualCamera?.framesWritten ?? 0
+        framesFinished = progress.framesDone
+        self.virtualCameraSkipped = virtualCameraSkipped
     }
 }

@@ -1,7 +1,8 @@
 import Foundation
 
 /// Segments a video: source → preprocess → inference → render → encode, with a mask branch
-/// after inference; each stage a thread of its own, joined by bounded queues (backpressure,
+/// after inference and the live outputs (virtual camera, preview) fed keep-latest after render;
+/// each stage a thread of its own, joined by bounded queues (backpressure,
 /// bounded memory). The first error cancels every stage; what was written is finalised into a
 /// playable file and the error is thrown once. `requestStop()` (Ctrl-C) stops reading and
 /// drains what was decoded.
@@ -12,6 +13,8 @@ public final class SegmentationPipeline: Sendable {
     public let census = ResourceCensus()
     private let stop = StopFlag()
     private let progressState = Locked(SegmentProgress())
+    /// The running run's stage threads, for the live busy times.
+    private let running = Locked<StageThreads?>(nil)
     private let injectedFailure: InjectedFailure?
     private let models: ModelCache?
 
@@ -37,6 +40,9 @@ public final class SegmentationPipeline: Sendable {
     /// A snapshot of the progress, for a display polling it.
     public var progress: SegmentProgress { progressState.current }
 
+    /// Busy seconds per stage so far in the running run (or the last one), for live figures.
+    public var stageBusySeconds: [StageName: Double] { running.current?.busySeconds ?? [:] }
+
     /// Runs the whole job and returns when every stage thread has ended.
     public func run() throws -> SegmentResult {
         let config = configuration
@@ -49,13 +55,34 @@ public final class SegmentationPipeline: Sendable {
         progressState.withLock { $0.framesExpected = config.expectedFrames(estimate: plan.source.estimatedFrameCount) }
 
         let threads = StageThreads(injectedFailure: injectedFailure)
-        let completion = FrameCompletion(branches: outputs.branchCount, progress: progressState)
+        running.withLock { $0 = threads }
+        let completion = FrameCompletion(branches: outputs.branchCount, progress: progressState, observer: config.observer)
         let depth = config.queueDepth
         var videoBranch: Outlet<SegmentedFrame>?
-        if let sink = outputs.sink {
-            let toRender: StageQueue<SegmentedFrame> = threads.queue(capacity: depth), toEncode: StageQueue<RenderedFrame> = threads.queue(capacity: depth)
-            threads.launch(RenderStage(plan: plan, sink: sink, background: outputs.background, census: census), from: toRender, to: .queue(toEncode))
-            threads.launch(EncodeStage(sink: sink), from: toEncode, to: .end(completion))
+        let virtualCameraSkipped = Locked(0)
+        if let target = outputs.renderTarget {
+            let toRender: StageQueue<SegmentedFrame> = threads.queue(capacity: depth)
+            var afterRender: Outlet<RenderedFrame> = .end(completion)
+            if let sink = outputs.sink {
+                let toEncode: StageQueue<RenderedFrame> = threads.queue(capacity: depth)
+                threads.launch(EncodeStage(sink: sink), from: toEncode, to: .end(completion))
+                afterRender = .queue(toEncode)
+            }
+            // The live outputs: one slot each, a newer frame replacing one not yet taken, so a
+            // slow reader of the device or a slow JPEG encode never holds the video back.
+            var taps: [Outlet<RenderedFrame>] = []
+            if let camera = outputs.virtualCamera {
+                let slot: StageQueue<RenderedFrame> = threads.queue(capacity: 1)
+                threads.launch(VirtualCameraStage(camera: camera), from: slot, to: .discard)
+                taps.append(.keepLatest(slot) { virtualCameraSkipped.withLock { $0 += 1 } })
+            }
+            if let observer = config.observer {
+                let slot: StageQueue<RenderedFrame> = threads.queue(capacity: 1)
+                threads.launch(PreviewStage(observer: observer, target: target), from: slot, to: .discard)
+                taps.append(Outlet.keepLatest(slot) {}.gated { observer.wantsPictures })
+            }
+            threads.launch(RenderStage(plan: plan, target: target, background: outputs.background, census: census), from: toRender,
+                           to: .tapped(afterRender, taps: taps))
             videoBranch = .queue(toRender)
         }
         var maskBranch: Outlet<Segmentation>?
@@ -102,7 +129,7 @@ public final class SegmentationPipeline: Sendable {
         progressState.withLock { $0.seconds = seconds }
         var result = SegmentResult(plan: plan, outputs: outputs, source: source, progress: progressState.current, seconds: seconds,
                                    interrupted: stop.isRaised, stageSeconds: threads.busySeconds, output: config.output,
-                                   maskDirectory: config.masks?.directory)
+                                   maskDirectory: config.masks?.directory, virtualCameraSkipped: virtualCameraSkipped.current)
         result.startupSeconds = startupSeconds
         result.runCPUSeconds = runCPUSeconds
         result.stageTimings = Dictionary(uniqueKeysWithValues: threads.stageTimings.map { ($0.key.rawValue, $0.value) })

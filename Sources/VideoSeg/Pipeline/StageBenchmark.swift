@@ -37,10 +37,10 @@ public struct StageBenchmark: Sendable {
         encoderSettings.threads = 1
         encoderSettings.alpha = plan.style.needsAlpha
         let sink = try VideoSink(path: scratchOutput, copying: plan.source, settings: encoderSettings, copyAudio: false, writesInPlace: false)
-        let background = try plan.style.background.map { try BackgroundPicture($0, sink: sink, census: nil) }
+        let background = try plan.style.background.map { try BackgroundPicture($0, target: sink.renderTarget, census: nil) }
         let preprocess = PreprocessStage(preprocessor: plan.makePreprocessor(), census: nil)
         let inference = InferenceStage(plan: plan, census: nil)
-        let render = RenderStage(plan: plan, sink: sink, background: background, census: nil)
+        let render = RenderStage(plan: plan, target: sink.renderTarget, background: background, census: nil)
         let encode = EncodeStage(sink: sink)
         var totals = [StageName: Double]()
         var frames = 0

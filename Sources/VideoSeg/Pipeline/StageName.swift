@@ -13,6 +13,10 @@ public enum StageName: String, CaseIterable, Sendable, Comparable {
     case encode
     /// Write the per-frame masks.
     case masks
+    /// Write the rendered frames to the virtual camera (a V4L2 output device).
+    case virtualCamera = "virtual-camera"
+    /// Encode the rendered frames as JPEG for the preview page (only while someone watches).
+    case preview
 
     /// What the stage does, for tables.
     public var work: String {
@@ -23,6 +27,8 @@ public enum StageName: String, CaseIterable, Sendable, Comparable {
         case .render: "render"
         case .encode: "encode + mux"
         case .masks: "write masks"
+        case .virtualCamera: "virtual camera"
+        case .preview: "preview JPEG"
         }
     }
 

@@ -226,7 +226,9 @@ struct InjectedFailure: Sendable {
     /// The error the stage throws.
     var error: VideoSegError { .invalidOption("injected failure in \(stage.rawValue) at frame \(frame)") }
 
+    /// Throws at the first frame numbered `frame` or later that `name` sees (a live output fed
+    /// keep-latest may never see `frame` itself).
     func check(_ name: StageName, frame index: Int) throws {
-        if name == stage && index == frame { throw error }
+        if name == stage && index >= frame { throw error }
     }
 }

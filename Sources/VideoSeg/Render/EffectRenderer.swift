@@ -1,4 +1,4 @@
-/// The render stage's work for the effects: the decoded frame in the sink's format, then, by the
+/// The render stage's work for the effects: the decoded frame in the render target's format, then, by the
 /// foreground weight of every sample, the background (or the foreground) blurred, pixelated or
 /// replaced, the alpha of a cut-out, or a matte. Where the weight is 256 (or 0, for effects on
 /// the foreground) the picture is kept exactly. One thread uses it.
@@ -16,11 +16,11 @@ final class EffectRenderer: @unchecked Sendable {
     /// The blur radius in samples of the shrunk picture (luma).
     private let smallRadius: Int
 
-    init(sink: VideoSink, luma: BilinearSampler, chroma: BilinearSampler, style: OverlayStyle, classCount: Int,
+    init(target: RenderTarget, luma: BilinearSampler, chroma: BilinearSampler, style: OverlayStyle, classCount: Int,
          background: BackgroundPicture?, census: ResourceCensus?)
     {
-        layout = sink.frameLayout
-        converter = sink.makeFrameConverter(census: census)
+        layout = target.frameLayout
+        converter = target.makeFrameConverter(census: census)
         self.style = style
         samplers = [luma, chroma]
         weights = [ForegroundWeights(width: luma.columns.count, height: luma.rows.count),
@@ -33,13 +33,13 @@ final class EffectRenderer: @unchecked Sendable {
             // Blur a copy shrunk so the radius is about three samples there: the same look for a
             // fraction of the work, and swscale's area average is the first smoothing pass.
             let factor = max(1, radius / 3)
-            shrink = sink.makeResizer(width: -(-layout.width / factor), height: -(-layout.height / factor), filter: .area, census: census)
-            grow = sink.makeResizer(width: layout.width, height: layout.height, filter: .bilinear, census: census)
+            shrink = target.makeResizer(width: -(-layout.width / factor), height: -(-layout.height / factor), filter: .area, census: census)
+            grow = target.makeResizer(width: layout.width, height: layout.height, filter: .bilinear, census: census)
             smallRadius = max(1, radius / factor)
         case .pixelate:
             let block = max(2, 2 * radius)
-            shrink = sink.makeResizer(width: -(-layout.width / block), height: -(-layout.height / block), filter: .area, census: census)
-            grow = sink.makeResizer(width: layout.width, height: layout.height, filter: .nearest, census: census)
+            shrink = target.makeResizer(width: -(-layout.width / block), height: -(-layout.height / block), filter: .area, census: census)
+            grow = target.makeResizer(width: layout.width, height: layout.height, filter: .nearest, census: census)
             smallRadius = 0
         default:
             shrink = nil
@@ -53,7 +53,7 @@ final class EffectRenderer: @unchecked Sendable {
         style.blurRadius ?? max(2, Int((Double(min(width, height)) * 0.02).rounded()))
     }
 
-    /// `decoded` in the sink's format with the effect applied by `segmentation`.
+    /// `decoded` in the render target's format with the effect applied by `segmentation`.
     func render(_ decoded: DecodedFrame, segmentation: Segmentation) throws -> RenderedFrame {
         let frame = try converter.convert(decoded)
         let soft = style.edges == .soft

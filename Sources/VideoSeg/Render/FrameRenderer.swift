@@ -1,5 +1,5 @@
-/// The render stage's work for one video sink: the decoded frame copied into the encoder's
-/// format and size (by the sink's converter), then the segmentation drawn onto it. Everything
+/// The render stage's work for one render target: the decoded frame copied into the target's
+/// format and size (the encoder's, when there is one), then the segmentation drawn onto it. Everything
 /// that depends only on the output (the per-class colour tables at the output's depth and colour
 /// matrix, the interpolation taps for luma and chroma) is prepared once here. One thread uses it.
 final class FrameRenderer: @unchecked Sendable {
@@ -13,13 +13,13 @@ final class FrameRenderer: @unchecked Sendable {
     /// The effects (blur, pixelate, replace, cut-out, matte) draw instead of the overlay.
     private let effects: EffectRenderer?
 
-    /// Prepares rendering into frames `sink` takes, of a source shown with `orientation`, from
+    /// Prepares rendering into frames of `target`, of a source shown with `orientation`, from
     /// upright segmentations of `mapWidth`×`mapHeight` cells.
-    init(sink: VideoSink, orientation: Orientation, mapWidth: Int, mapHeight: Int, style: OverlayStyle,
+    init(target: RenderTarget, orientation: Orientation, mapWidth: Int, mapHeight: Int, style: OverlayStyle,
          colors: [(r: UInt8, g: UInt8, b: UInt8)], background: BackgroundPicture? = nil, census: ResourceCensus?)
     {
-        let layout = sink.frameLayout
-        converter = sink.makeFrameConverter(census: census)
+        let layout = target.frameLayout
+        converter = target.makeFrameConverter(census: census)
         overlay = OverlayRenderer(style: style, colors: colors, matrix: layout.matrix, bitDepth: layout.bitDepth)
         soft = style.edges == .soft
         luma = BilinearSampler(frameWidth: layout.width, frameHeight: layout.height, orientation: orientation,
@@ -28,11 +28,11 @@ final class FrameRenderer: @unchecked Sendable {
         chroma = luma.subsampled(log2Width: shiftW, log2Height: shiftH, planeWidth: (layout.width + (1 << shiftW) - 1) >> shiftW,
                                  planeHeight: (layout.height + (1 << shiftH) - 1) >> shiftH)
         effects = style.mode.isEffect
-            ? EffectRenderer(sink: sink, luma: luma, chroma: chroma, style: style, classCount: colors.count, background: background, census: census)
+            ? EffectRenderer(target: target, luma: luma, chroma: chroma, style: style, classCount: colors.count, background: background, census: census)
             : nil
     }
 
-    /// `decoded` in the sink's format with `segmentation` drawn on it.
+    /// `decoded` in the render target's format with `segmentation` drawn on it.
     func render(_ decoded: DecodedFrame, segmentation: Segmentation) throws -> RenderedFrame {
         if let effects { return try effects.render(decoded, segmentation: segmentation) }
         let frame = try converter.convert(decoded)

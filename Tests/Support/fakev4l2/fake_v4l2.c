@@ -2,7 +2,11 @@
  * fake_v4l2.c - an LD_PRELOAD fake V4L2 capture device (webcam) for tests.
  *
  * Serves one device path (default /dev/video-fake, env FAKE_V4L2_DEVICE) that
- * behaves like a simple UVC webcam doing YUYV 4:2:2 with MMAP streaming I/O.
+ * behaves like a simple UVC webcam doing YUYV 4:2:2 with MMAP streaming I/O,
+ * showing colour bars or a picture (FAKE_V4L2_PICTURE, a binary PPM), and a
+ * second path (default /dev/video-fake-out, env FAKE_V4L2_OUTPUT) that behaves
+ * like a v4l2loopback output device: S_FMT on the output buffer type, then
+ * write() of whole frames, which it counts and records.
  * Every other path and descriptor is passed straight to the real libc
  * functions (dlsym(RTLD_NEXT, ...)).  See README.md for the frame layout and
  * the environment variables.
@@ -52,6 +56,7 @@ typedef int (*ioctl_fn)(int, unsigned long, ...);
 typedef void *(*mmap_fn)(void *, size_t, int, int, int, off_t);
 typedef int (*poll_fn)(struct pollfd *, nfds_t, int);
 typedef ssize_t (*read_fn)(int, void *, size_t);
+typedef ssize_t (*write_fn)(int, const void *, size_t);
 typedef int (*stat_fn)(const char *, struct stat *);
 typedef int (*fstat_fn)(int, struct stat *);
 typedef int (*fstatat_fn)(int, const char *, struct stat *, int);
@@ -75,6 +80,7 @@ static struct {
     mmap_fn mmap, mmap64;
     poll_fn poll;
     read_fn read;
+    write_fn write;
     stat_fn stat, stat64, lstat, lstat64;
     fstat_fn fstat, fstat64;
     fstatat_fn fstatat, fstatat64;
@@ -97,7 +103,7 @@ static void resolve_real(void)
     R(openat_2, "__openat_2"); R(openat64_2, "__openat64_2");
     R(close, "close"); R(dup, "dup"); R(dup2, "dup2"); R(dup3, "dup3");
     R(ioctl, "ioctl"); R(mmap, "mmap"); R(mmap64, "mmap64");
-    R(poll, "poll"); R(read, "read");
+    R(poll, "poll"); R(read, "read"); R(write, "write");
     R(stat, "stat"); R(stat64, "stat64"); R(lstat, "lstat"); R(lstat64, "lstat64");
     R(fstat, "fstat"); R(fstat64, "fstat64");
     R(fstatat, "fstatat"); R(fstatat64, "fstatat64");
@@ -134,9 +140,20 @@ static const char *device_path(void)
     return (p && *p) ? p : "/dev/video-fake";
 }
 
+static const char *output_path(void)
+{
+    const char *p = getenv("FAKE_V4L2_OUTPUT");
+    return (p && *p) ? p : "/dev/video-fake-out";
+}
+
+static int is_output_path(const char *path)
+{
+    return path && strcmp(path, output_path()) == 0;
+}
+
 static int is_fake_path(const char *path)
 {
-    return path && strcmp(path, device_path()) == 0;
+    return path && (strcmp(path, device_path()) == 0 || is_output_path(path));
 }
 
 /* ------------------------------------------------------------------ */
@@ -145,6 +162,7 @@ static int is_fake_path(const char *path)
 enum buf_state { BUF_DEQUEUED = 0, BUF_QUEUED, BUF_ACTIVE, BUF_DONE };
 
 typedef struct fake_dev {
+    int is_output;            /* the output device (see "output device" below) */
     int refs;                 /* user descriptors referring to this instance */
     int efd;                  /* private eventfd dup: signalling + draining */
     int verbose;
@@ -180,6 +198,8 @@ typedef struct fake_dev {
     /* counters */
     uint64_t produced, dropped, delivered, dequeued;
 } fake_dev;
+
+static void output_closed(void);   /* the output device's statistics, written at each last close */
 
 static pthread_mutex_t g_tab_mu = PTHREAD_MUTEX_INITIALIZER;
 static fake_dev *g_tab[FAKE_MAX_FD];
@@ -267,6 +287,83 @@ static void bar_bounds(unsigned w, unsigned *b1, unsigned *b2)
     *b2 = (2 * w / 3) & ~1u;
 }
 
+/* A binary PPM (P6, maxval 255): its size and RGB bytes, or NULL. */
+static uint8_t *read_ppm(const char *path, unsigned *pw, unsigned *ph)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    unsigned fields[3];
+    int c = 0, n = 0;
+    if (fgetc(f) != 'P' || fgetc(f) != '6') { fclose(f); return NULL; }
+    while (n < 3) {
+        c = fgetc(f);
+        if (c == EOF) { fclose(f); return NULL; }
+        if (c == '#') { while (c != '\n' && c != EOF) c = fgetc(f); continue; }
+        if (c >= '0' && c <= '9') {
+            unsigned v = 0;
+            while (c >= '0' && c <= '9') { v = v * 10 + (unsigned)(c - '0'); c = fgetc(f); }
+            fields[n++] = v;
+        }
+    }
+    /* exactly one whitespace character (already read as c) separates the header from the data */
+    if (fields[0] == 0 || fields[1] == 0 || fields[0] > 16384 || fields[1] > 16384 || fields[2] != 255) { fclose(f); return NULL; }
+    size_t size = (size_t)fields[0] * fields[1] * 3;
+    uint8_t *rgb = malloc(size);
+    if (!rgb || fread(rgb, 1, size, f) != size) { free(rgb); fclose(f); return NULL; }
+    fclose(f);
+    *pw = fields[0];
+    *ph = fields[1];
+    return rgb;
+}
+
+static uint8_t clamp8(double v)
+{
+    return v < 0 ? 0 : v > 255 ? 255 : (uint8_t)(v + 0.5);
+}
+
+/* The picture scaled (bilinear, pixel centres aligned) to the device's size, as YUYV
+ * BT.601 limited range, into the template's rows below the frame-number stripe. */
+static int render_picture(fake_dev *d, const char *path)
+{
+    unsigned pw, ph, w = d->width, h = d->height;
+    uint8_t *rgb = read_ppm(path, &pw, &ph);
+    if (!rgb) {
+        fprintf(stderr, "[fakev4l2] cannot read FAKE_V4L2_PICTURE=%s (need a binary PPM, P6, maxval 255)\n", path);
+        return -1;
+    }
+    for (unsigned y = CODE_ROWS; y < h; y++) {
+        double sy = ((double)y + 0.5) * ph / h - 0.5;
+        if (sy < 0) sy = 0;
+        unsigned y0 = (unsigned)sy, y1 = y0 + 1 < ph ? y0 + 1 : y0;
+        double fy = sy - y0;
+        uint8_t *row = d->tmpl + (size_t)y * w * 2;
+        for (unsigned x = 0; x < w; x += 2) {
+            double yuv[2][3];
+            for (unsigned k = 0; k < 2; k++) {
+                double sx = ((double)(x + k) + 0.5) * pw / w - 0.5;
+                if (sx < 0) sx = 0;
+                unsigned x0 = (unsigned)sx, x1 = x0 + 1 < pw ? x0 + 1 : x0;
+                double fx = sx - x0, c[3];
+                for (int ch = 0; ch < 3; ch++) {
+                    double top = rgb[((size_t)y0 * pw + x0) * 3 + ch] * (1 - fx) + rgb[((size_t)y0 * pw + x1) * 3 + ch] * fx;
+                    double bottom = rgb[((size_t)y1 * pw + x0) * 3 + ch] * (1 - fx) + rgb[((size_t)y1 * pw + x1) * 3 + ch] * fx;
+                    c[ch] = top * (1 - fy) + bottom * fy;
+                }
+                yuv[k][0] = 16 + (65.481 * c[0] + 128.553 * c[1] + 24.966 * c[2]) / 255;
+                yuv[k][1] = 128 + (-37.797 * c[0] - 74.203 * c[1] + 112.0 * c[2]) / 255;
+                yuv[k][2] = 128 + (112.0 * c[0] - 93.786 * c[1] - 18.214 * c[2]) / 255;
+            }
+            row[x * 2 + 0] = clamp8(yuv[0][0]);
+            row[x * 2 + 1] = clamp8((yuv[0][1] + yuv[1][1]) / 2);
+            row[x * 2 + 2] = clamp8(yuv[1][0]);
+            row[x * 2 + 3] = clamp8((yuv[0][2] + yuv[1][2]) / 2);
+        }
+    }
+    free(rgb);
+    return 0;
+}
+
 static void render_template(fake_dev *d)
 {
     unsigned w = d->width, h = d->height, b1, b2;
@@ -288,6 +385,9 @@ static void render_template(fake_dev *d)
             row[x * 2 + 3] = V;
         }
     }
+    const char *picture = getenv("FAKE_V4L2_PICTURE");
+    if (picture && *picture)
+        render_picture(d, picture);   /* the bars stay when the picture cannot be read */
 }
 
 static void render_frame(fake_dev *d, uint8_t *dst, uint32_t frame_no)
@@ -537,6 +637,12 @@ static void release_fd(int fd)
     atomic_fetch_sub(&g_nfake, 1);
     pthread_mutex_lock(&d->mu);
     int last = --d->refs == 0;
+    if (last && d->is_output) {
+        pthread_mutex_unlock(&d->mu);
+        output_closed();
+        dev_free(d);
+        return;
+    }
     if (last) {
         LOG(d, 1, "close: produced=%llu dropped_by_device=%llu dequeued=%llu",
             (unsigned long long)d->produced, (unsigned long long)d->dropped,
@@ -900,10 +1006,215 @@ static int fake_ioctl_locked(fake_dev *d, int fd, unsigned long req, void *arg)
 }
 
 /* ------------------------------------------------------------------ */
+/* output device (a v4l2loopback-like "virtual camera" that is written to) */
+
+/* One output device per process, shared by every descriptor open on it (a program may check
+ * it with one descriptor and write with another, as VideoSeg does). */
+static struct {
+    pthread_mutex_t mu;
+    int configured;
+    unsigned width, height;
+    uint32_t fourcc;
+    uint64_t frames, bad_writes, formats_set, bytes;
+    FILE *record;
+    int stats_dirty;
+} g_out = { .mu = PTHREAD_MUTEX_INITIALIZER };
+
+/* FAKE_V4L2_OUTPUT_MODE: ok (default: YU12 or YUYV at any size), yuyv (YU12 is turned into YUYV,
+ * as a driver adjusts a format it lacks), refuse (TRY/S_FMT fail with EINVAL), busy (TRY/S_FMT
+ * fail with EBUSY: another program writes), capture (the path is a capture-only camera). */
+static const char *output_mode(void)
+{
+    const char *m = getenv("FAKE_V4L2_OUTPUT_MODE");
+    return (m && *m) ? m : "ok";
+}
+
+static size_t output_frame_size(unsigned w, unsigned h, uint32_t fourcc)
+{
+    return fourcc == V4L2_PIX_FMT_YUYV ? (size_t)w * h * 2 : (size_t)w * h * 3 / 2;
+}
+
+/* called with g_out.mu held */
+static void write_output_stats(void)
+{
+    const char *path = getenv("FAKE_V4L2_OUTPUT_STATS");
+    if (!path || !*path || !g_out.stats_dirty)
+        return;
+    char tmp[4096], fourcc[5] = {0};
+    snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return;
+    memcpy(fourcc, &g_out.fourcc, 4);
+    fprintf(f,
+            "{\"frames\":%llu,\"bad_writes\":%llu,\"formats_set\":%llu,\"bytes\":%llu,"
+            "\"width\":%u,\"height\":%u,\"fourcc\":\"%s\",\"frame_size\":%zu}\n",
+            (unsigned long long)g_out.frames, (unsigned long long)g_out.bad_writes,
+            (unsigned long long)g_out.formats_set, (unsigned long long)g_out.bytes,
+            g_out.width, g_out.height, g_out.configured ? fourcc : "",
+            g_out.configured ? output_frame_size(g_out.width, g_out.height, g_out.fourcc) : (size_t)0);
+    fclose(f);
+    rename(tmp, path);
+    g_out.stats_dirty = 0;
+}
+
+static void output_closed(void)
+{
+    pthread_mutex_lock(&g_out.mu);
+    write_output_stats();
+    pthread_mutex_unlock(&g_out.mu);
+}
+
+static void fill_output_pix(struct v4l2_pix_format *p, unsigned w, unsigned h, uint32_t fourcc)
+{
+    memset(p, 0, sizeof *p);
+    p->width = w;
+    p->height = h;
+    p->pixelformat = fourcc;
+    p->field = V4L2_FIELD_NONE;
+    p->bytesperline = fourcc == V4L2_PIX_FMT_YUYV ? w * 2 : w;
+    p->sizeimage = (uint32_t)output_frame_size(w, h, fourcc);
+    p->colorspace = V4L2_COLORSPACE_SRGB;
+}
+
+/* returns 0 or an errno value */
+static int fake_output_ioctl(fake_dev *d, unsigned long req, void *arg)
+{
+    const char *mode = output_mode();
+    int capture = strcmp(mode, "capture") == 0;
+    switch (req) {
+    case VIDIOC_QUERYCAP: {
+        struct v4l2_capability *c = arg;
+        memset(c, 0, sizeof *c);
+        snprintf((char *)c->driver, sizeof c->driver, capture ? "fakev4l2" : "v4l2 loopback");
+        snprintf((char *)c->card, sizeof c->card, capture ? "VideoSeg fake camera" : "VideoSeg");
+        snprintf((char *)c->bus_info, sizeof c->bus_info, "platform:fakev4l2-out");
+        c->version = (6u << 16) | (1u << 8);
+        c->device_caps = capture ? (V4L2_CAP_VIDEO_CAPTURE | V4L2_CAP_STREAMING)
+                                 : (V4L2_CAP_VIDEO_OUTPUT | V4L2_CAP_READWRITE | V4L2_CAP_STREAMING);
+        c->capabilities = c->device_caps | V4L2_CAP_DEVICE_CAPS;
+        return 0;
+    }
+    case VIDIOC_G_FMT:
+    case VIDIOC_S_FMT:
+    case VIDIOC_TRY_FMT: {
+        struct v4l2_format *f = arg;
+        if (capture || f->type != V4L2_BUF_TYPE_VIDEO_OUTPUT)
+            return EINVAL;
+        pthread_mutex_lock(&g_out.mu);
+        if (req == VIDIOC_G_FMT) {
+            if (!g_out.configured)
+                fill_output_pix(&f->fmt.pix, 320, 240, V4L2_PIX_FMT_YUV420);
+            else
+                fill_output_pix(&f->fmt.pix, g_out.width, g_out.height, g_out.fourcc);
+            pthread_mutex_unlock(&g_out.mu);
+            return 0;
+        }
+        int e = 0;
+        if (strcmp(mode, "refuse") == 0)
+            e = EINVAL;
+        else if (strcmp(mode, "busy") == 0)
+            e = EBUSY;
+        unsigned w = f->fmt.pix.width, h = f->fmt.pix.height;
+        uint32_t fourcc = f->fmt.pix.pixelformat;
+        if (!e && (w < 16 || h < 16 || w > 8192 || h > 8192))
+            e = EINVAL;
+        if (!e) {
+            if (fourcc != V4L2_PIX_FMT_YUYV && fourcc != V4L2_PIX_FMT_YUV420)
+                fourcc = V4L2_PIX_FMT_YUV420;
+            if (strcmp(mode, "yuyv") == 0)
+                fourcc = V4L2_PIX_FMT_YUYV;
+            if (fourcc == V4L2_PIX_FMT_YUV420) { w &= ~1u; h &= ~1u; }
+            fill_output_pix(&f->fmt.pix, w, h, fourcc);
+            if (req == VIDIOC_S_FMT) {
+                g_out.configured = 1;
+                g_out.width = w;
+                g_out.height = h;
+                g_out.fourcc = fourcc;
+                g_out.formats_set++;
+                g_out.stats_dirty = 1;
+            }
+        }
+        LOG(d, 1, "output %s %ux%u -> %s", ioctl_name(req), w, h, e ? strerror(e) : "ok");
+        pthread_mutex_unlock(&g_out.mu);
+        return e;
+    }
+    case VIDIOC_G_PRIORITY:
+        *(uint32_t *)arg = V4L2_PRIORITY_DEFAULT;
+        return 0;
+    case VIDIOC_S_PRIORITY:
+        return 0;
+    default:
+        LOG(d, 1, "output ioctl %s not supported -> ENOTTY", ioctl_name(req) ? ioctl_name(req) : "?");
+        return ENOTTY;
+    }
+}
+
+/* write(): one whole frame of the set format, counted and appended to FAKE_V4L2_OUTPUT_RECORD. */
+static ssize_t fake_output_write(fake_dev *d, const void *buf, size_t count)
+{
+    if (strcmp(output_mode(), "capture") == 0) {
+        errno = EINVAL;
+        return -1;
+    }
+    pthread_mutex_lock(&g_out.mu);
+    g_out.stats_dirty = 1;
+    if (!g_out.configured || count != output_frame_size(g_out.width, g_out.height, g_out.fourcc)) {
+        g_out.bad_writes++;
+        LOG(d, 1, "output write of %zu bytes: not one frame of the set format", count);
+        pthread_mutex_unlock(&g_out.mu);
+        errno = EINVAL;
+        return -1;
+    }
+    const char *path = getenv("FAKE_V4L2_OUTPUT_RECORD");
+    if (path && *path && !g_out.record)
+        g_out.record = fopen(path, "wb");
+    if (g_out.record) {
+        fwrite(buf, 1, count, g_out.record);
+        fflush(g_out.record);
+    }
+    g_out.frames++;
+    g_out.bytes += count;
+    pthread_mutex_unlock(&g_out.mu);
+    return (ssize_t)count;
+}
+
+static int fake_open_output(int flags)
+{
+    if (flags & (O_CREAT | O_EXCL | O_TRUNC | O_DIRECTORY)) {
+        errno = EINVAL;
+        return -1;
+    }
+    fake_dev *d = calloc(1, sizeof *d);
+    if (!d) { errno = ENOMEM; return -1; }
+    d->is_output = 1;
+    d->memfd = -1;
+    d->efd = -1;
+    d->verbose = verbose_level();
+    pthread_mutex_init(&d->mu, NULL);
+    pthread_cond_init(&d->cv, NULL);
+    int fd = eventfd(0, EFD_CLOEXEC | ((flags & O_NONBLOCK) ? EFD_NONBLOCK : 0));
+    if (fd < 0 || fd >= FAKE_MAX_FD) {
+        int e = fd < 0 ? errno : EMFILE;
+        if (fd >= 0) REAL(close)(fd);
+        dev_free(d);
+        errno = e;
+        return -1;
+    }
+    if (!(flags & O_CLOEXEC))
+        fcntl(fd, F_SETFD, 0);
+    register_fd(fd, d);
+    LOG(d, 1, "open %s -> fd %d (output device, mode %s)", output_path(), fd, output_mode());
+    return fd;
+}
+
+/* ------------------------------------------------------------------ */
 /* interposed symbols                                                  */
 
 static int open_common(const char *path, int flags, mode_t mode, open_fn fn)
 {
+    if (is_output_path(path))
+        return fake_open_output(flags);
     if (is_fake_path(path))
         return fake_open(flags);
     return fn(path, flags, mode);
@@ -932,6 +1243,8 @@ int __openat64_2(int dirfd, const char *path, int flags);
 
 EXPORT int __open_2(const char *path, int flags)
 {
+    if (is_output_path(path))
+        return fake_open_output(flags);
     if (is_fake_path(path))
         return fake_open(flags);
     return REAL(open_2)(path, flags);
@@ -939,6 +1252,8 @@ EXPORT int __open_2(const char *path, int flags)
 
 EXPORT int __open64_2(const char *path, int flags)
 {
+    if (is_output_path(path))
+        return fake_open_output(flags);
     if (is_fake_path(path))
         return fake_open(flags);
     return REAL(open64_2)(path, flags);
@@ -949,6 +1264,8 @@ EXPORT int openat(int dirfd, const char *path, int flags, ...)
 {
     mode_t mode = 0;
     if (NEEDS_MODE(flags)) { va_list ap; va_start(ap, flags); mode = va_arg(ap, mode_t); va_end(ap); }
+    if (is_output_path(path))
+        return fake_open_output(flags);
     if (is_fake_path(path))
         return fake_open(flags);
     return REAL(openat)(dirfd, path, flags, mode);
@@ -958,6 +1275,8 @@ EXPORT int openat64(int dirfd, const char *path, int flags, ...)
 {
     mode_t mode = 0;
     if (NEEDS_MODE(flags)) { va_list ap; va_start(ap, flags); mode = va_arg(ap, mode_t); va_end(ap); }
+    if (is_output_path(path))
+        return fake_open_output(flags);
     if (is_fake_path(path))
         return fake_open(flags);
     return REAL(openat64)(dirfd, path, flags, mode);
@@ -965,6 +1284,8 @@ EXPORT int openat64(int dirfd, const char *path, int flags, ...)
 
 EXPORT int __openat_2(int dirfd, const char *path, int flags)
 {
+    if (is_output_path(path))
+        return fake_open_output(flags);
     if (is_fake_path(path))
         return fake_open(flags);
     return REAL(openat_2)(dirfd, path, flags);
@@ -972,6 +1293,8 @@ EXPORT int __openat_2(int dirfd, const char *path, int flags)
 
 EXPORT int __openat64_2(int dirfd, const char *path, int flags)
 {
+    if (is_output_path(path))
+        return fake_open_output(flags);
     if (is_fake_path(path))
         return fake_open(flags);
     return REAL(openat64_2)(dirfd, path, flags);
@@ -1030,6 +1353,11 @@ EXPORT int ioctl(int fd, unsigned long req, ...)
     if (!arg && _IOC_SIZE(req)) {
         errno = EFAULT;
         return -1;
+    }
+    if (d->is_output) {
+        int e = fake_output_ioctl(d, req, arg);
+        if (e) { errno = e; return -1; }
+        return 0;
     }
     pthread_mutex_lock(&d->mu);
     int e = fake_ioctl_locked(d, fd, req, arg);
@@ -1124,6 +1452,18 @@ EXPORT int poll(struct pollfd *fds, nfds_t n, int timeout)
         free(saved);
     errno = e;
     return r;
+}
+
+EXPORT ssize_t write(int fd, const void *buf, size_t count)
+{
+    fake_dev *d = lookup(fd);
+    if (d && d->is_output)
+        return fake_output_write(d, buf, count);
+    if (d) {
+        errno = EINVAL;   /* the camera has no write() I/O */
+        return -1;
+    }
+    return REAL(write)(fd, buf, count);
 }
 
 EXPORT ssize_t read(int fd, void *buf, size_t count)
@@ -1274,11 +1614,19 @@ EXPORT int statx(int dirfd, const char *p, int flags, unsigned int mask, struct 
 /* At process exit, record the stats of devices the application never closed. */
 __attribute__((destructor)) static void fakev4l2_fini(void)
 {
+    if (pthread_mutex_trylock(&g_out.mu) == 0) {
+        write_output_stats();
+        if (g_out.record) {
+            fclose(g_out.record);
+            g_out.record = NULL;
+        }
+        pthread_mutex_unlock(&g_out.mu);
+    }
     if (atomic_load(&g_nfake) == 0)
         return;
     for (int fd = 0; fd < FAKE_MAX_FD; fd++) {
         fake_dev *d = g_tab[fd];
-        if (d && pthread_mutex_trylock(&d->mu) == 0) {
+        if (d && !d->is_output && pthread_mutex_trylock(&d->mu) == 0) {
             write_stats(d);
             pthread_mutex_unlock(&d->mu);
         }

@@ -5,10 +5,10 @@ final class RenderStage: PipelineStage, @unchecked Sendable {
     let name = StageName.render
     private let renderer: FrameRenderer
 
-    /// Renders `plan`'s frames for `sink`.
-    init(plan: JobPlan, sink: VideoSink, background: BackgroundPicture?, census: ResourceCensus?) {
+    /// Renders `plan`'s frames into `target`.
+    init(plan: JobPlan, target: RenderTarget, background: BackgroundPicture?, census: ResourceCensus?) {
         let shape = plan.model.outputShape
-        renderer = FrameRenderer(sink: sink, orientation: plan.source.orientation, mapWidth: shape[3], mapHeight: shape[2],
+        renderer = FrameRenderer(target: target, orientation: plan.source.orientation, mapWidth: shape[3], mapHeight: shape[2],
                                  style: plan.style, colors: plan.colors, background: background, census: census)
     }
 

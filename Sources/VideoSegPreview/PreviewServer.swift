@@ -1,0 +1,195 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+import VideoSeg
+
+/// The preview page of a running job, served by Hummingbird (on SwiftNIO):
+///
+/// - `/`: the page, the live picture and the figures, refreshed each second;
+/// - `/stream.mjpg`: the rendered frames as an MJPEG multipart stream, each client fed
+///   keep-latest (see `PictureHub`), so a slow viewer misses pictures and never slows the run;
+/// - `/status.json`: the figures (see `LiveFigures`);
+/// - `/metrics`: Prometheus's text format (see `PreviewMetrics`).
+///
+/// `start` binds before any frame is processed, so a port in use fails the job before it works;
+/// `stop` ends every stream and shuts the server down within about a second, whatever the
+/// clients do. Pictures are encoded only while a client watches (`wantsPictures`).
+///
+/// The server installs no signal handler: the command line's own stop signals stay in charge.
+/// Nothing here blocks a thread of Swift concurrency's pool: handlers read locked snapshots and
+/// await their streams; the pipeline's threads hand pictures over with non-blocking yields.
+public final class PreviewServer: LiveObserver, @unchecked Sendable {
+    // @unchecked: the state behind `lock` (the pipeline, the running group); the rest is Sendable.
+    /// Where it was asked to listen.
+    public let address: PreviewAddress
+    private let hub = PictureHub()
+    private let figures: LiveFigures
+    private let metrics = PreviewMetrics()
+    private let title: String
+    private let lock = NSLock()
+    private var pipeline: SegmentationPipeline?
+    private var running = false
+    private var group: ServiceGroup?
+    private var boundPort: Int?
+    private let ended = DispatchSemaphore(value: 0)
+    private let logger: Logger
+
+    /// A server for a job on `input` (its name is the page's title); `live` picks the figures.
+    public init(address: PreviewAddress, input: String, live: Bool) {
+        self.address = address
+        title = input
+        figures = LiveFigures(input: input, live: live)
+        var logger = Logger(label: "videoseg.preview")
+        logger.logLevel = .critical
+        self.logger = logger
+    }
+
+    /// The port it listens on (the one chosen when asked for port 0), once started.
+    public var port: Int? { lock.withLock { boundPort } }
+
+    /// The URL of the page, once started.
+    public var url: String? {
+        port.map { "http://\(PreviewAddress(host: address.host, port: $0))/" }
+    }
+
+    /// The pipeline whose progress the figures show; its run is "running" until `stop`.
+    public func attach(_ pipeline: SegmentationPipeline) {
+        lock.withLock {
+            self.pipeline = pipeline
+            running = true
+        }
+    }
+
+    /// Binds and starts serving. Blocks the calling thread (never call it from a task) until the
+    /// server listens, or throws one line saying why it cannot.
+    public func start() throws {
+        let started = DispatchSemaphore(value: 0)
+        let failure = LockedBox<Error?>(nil)
+        let application = Application(
+            router: makeRouter(),
+            configuration: ApplicationConfiguration(address: .hostname(address.host, port: address.port), serverName: "videoseg"),
+            onServerRunning: { [self] channel in
+                lock.withLock { boundPort = channel.localAddress?.port ?? address.port }
+                started.signal()
+            },
+            logger: logger)
+        var configuration = ServiceGroupConfiguration(services: [application], gracefulShutdownSignals: [], logger: logger)
+        // A client that never reads holds its response open: after this, it is cut off.
+        configuration.maximumGracefulShutdownDuration = Duration.milliseconds(400)
+        let group = ServiceGroup(configuration: configuration)
+        lock.withLock { self.group = group }
+        Task.detached { [ended] in
+            do {
+                try await group.run()
+            } catch {
+                failure.value = error
+            }
+            started.signal()
+            ended.signal()
+        }
+        if started.wait(timeout: .now() + 20) == .timedOut {
+            throw PreviewError(message: "--preview \(address): the server did not start")
+        }
+        if let error = failure.value { throw PreviewError(message: "--preview \(address): cannot listen: \(PreviewServer.describe(error))") }
+    }
+
+    /// Ends every MJPEG stream and shuts the server down; returns within about a second.
+    public func stop() {
+        hub.finish()
+        let group = lock.withLock { () -> ServiceGroup? in
+            running = false
+            defer { self.group = nil }
+            return self.group
+        }
+        guard let group else { return }
+        Task.detached { await group.triggerGracefulShutdown() }
+        if ended.wait(timeout: .now() + 1.5) == .timedOut {
+            logger.warning("the preview server did not stop in time")
+        }
+    }
+
+    // MARK: LiveObserver
+
+    public var wantsPictures: Bool { hub.count > 0 }
+
+    public func show(_ picture: PreviewPicture) {
+        hub.publish(picture)
+    }
+
+    public func frameFinished(latency: Double?) {
+        metrics.frameFinished(latency: latency)
+    }
+
+    // MARK: Routes
+
+    private func snapshot() -> (progress: SegmentProgress, busy: [StageName: Double], running: Bool) {
+        let (pipeline, running) = lock.withLock { (self.pipeline, self.running) }
+        return (pipeline?.progress ?? SegmentProgress(), pipeline?.stageBusySeconds ?? [:], running)
+    }
+
+    private func makeRouter() -> Router<BasicRequestContext> {
+        let router = Router()
+        let page = ByteBuffer(string: PreviewPage.html(title: title))
+        router.get("/") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"], body: .init(byteBuffer: page))
+        }
+        router.get("/status.json") { [self] _, _ in
+            let now = snapshot()
+            let status = figures.status(now.progress, running: now.running, viewers: hub.count, pictures: hub.picturesPublished)
+            return Response(status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store"],
+                            body: .init(byteBuffer: ByteBuffer(bytes: LiveFigures.json(status))))
+        }
+        router.get("/metrics") { [self] _, _ in
+            let now = snapshot()
+            let text = metrics.text(progress: now.progress, busy: now.busy, clients: hub.count, pictures: hub.picturesPublished)
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                            body: .init(byteBuffer: ByteBuffer(string: text)))
+        }
+        router.get("/stream.mjpg") { [hub] _, _ in
+            let pictures = hub.subscribe()
+            return Response(
+                status: .ok,
+                headers: [.contentType: "multipart/x-mixed-replace; boundary=\(PreviewServer.boundary)", .cacheControl: "no-store"],
+                body: ResponseBody { writer in
+                    for await picture in pictures {
+                        var part = ByteBuffer(string: "--\(PreviewServer.boundary)\r\nContent-Type: image/jpeg\r\nContent-Length: \(picture.jpeg.count)\r\n\r\n")
+                        part.writeBytes(picture.jpeg)
+                        part.writeString("\r\n")
+                        try await writer.write(part)
+                    }
+                    try await writer.write(ByteBuffer(string: "--\(PreviewServer.boundary)--\r\n"))
+                    try await writer.finish(nil)
+                })
+        }
+        return router
+    }
+
+    /// The multipart boundary between pictures.
+    static let boundary = "videosegframe"
+
+    /// A network error as a person reads it ("Address already in use").
+    static func describe(_ error: Error) -> String {
+        if let io = error as? IOError { return String(cString: strerror(io.errnoCode)) }
+        return String(describing: error)
+    }
+}
+
+/// A preview server that cannot start, in one line.
+public struct PreviewError: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
+}
+
+/// A value shared between a task and the thread waiting for it.
+private final class LockedBox<Value>: @unchecked Sendable {
+    // @unchecked: `value` is behind `lock`.
+    private let lock = NSLock()
+    private var stored: Value
+    init(_ value: Value) { stored = value }
+    var value: Value {
+        get { lock.withLock { stored } }
+        set { lock.withLock { stored = newValue } }
+    }
+}
