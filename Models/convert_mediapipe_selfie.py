@@ -84,6 +84,22 @@ def activation(x, kind):
     raise ValueError(f"unsupported fused activation {kind}")
 
 
+def block(size):
+    """The divisor of size nearest its square root (1 for a prime)."""
+    return min((k for k in range(1, size + 1) if size % k == 0), key=lambda k: abs(k * k - size))
+
+
+def whole_mean(x, height, width):
+    """The mean over the whole map (squeeze-and-excitation), as pools that MKLDNN runs. Its
+    pooling adds a window's pixels one after the other in float32, which over a whole 72x128
+    map loses about 10 times the precision ATen's mean keeps; as the mean of the means of
+    sqrt-sized blocks (equal blocks: the same mean), each sum is short again."""
+    kh, kw = block(height), block(width)
+    if kh * kw > 1 and kh * kw < height * width:
+        x = F.avg_pool2d(x, (kh, kw))
+    return F.adaptive_avg_pool2d(x, 1)
+
+
 def nchw_constant(value):
     """A TFLite (NHWC) constant as a torch tensor that broadcasts the same way in NCHW."""
     tensor = torch.from_numpy(numpy.array(value, dtype=numpy.float32))
@@ -105,6 +121,9 @@ class TFLiteGraph(torch.nn.Module):
         self.graph = model.Subgraphs(0)
         names = opcode_names(model)
         self.input_index = self.graph.Inputs(0)
+        # Every tensor's shape is fixed in the flatbuffer (NHWC): pads, crops and sizes below are
+        # Python ints from these, constants in the trace, not shape arithmetic run per forward.
+        self.shapes = {i: tuple(int(v) for v in self.graph.Tensors(i).ShapeAsNumpy()) for i in range(self.graph.TensorsLength())}
         self.output_index = self.graph.Outputs(0)
         self.constants = {}
         self.ops = []
@@ -122,20 +141,101 @@ class TFLiteGraph(torch.nn.Module):
                 self.constants[outputs[0]] = self.constants[inputs[0]].astype(numpy.float32)
                 continue
             self.ops.append((name, inputs, outputs, self.options(name, op)))
-        # Weights become buffers of the module, in torch's layouts.
+        self.resize_after_pointwise()
+        # Weights become buffers of the module, in torch's layouts, shaped as `plans` says.
         self.weights = {}
-        for index, (name, inputs, _, _) in enumerate(self.ops):
-            if name == "CONV_2D":
-                self.add(index, "w", torch.from_numpy(self.constants[inputs[1]]).permute(0, 3, 1, 2))
-            elif name == "DEPTHWISE_CONV_2D":
-                self.add(index, "w", torch.from_numpy(self.constants[inputs[1]]).permute(3, 0, 1, 2))
+        self.plans = {}
+        for index, (name, inputs, outputs, options) in enumerate(self.ops):
+            if name in ("CONV_2D", "DEPTHWISE_CONV_2D"):
+                raw = torch.from_numpy(self.constants[inputs[1]])
+                weight = raw.permute(0, 3, 1, 2) if name == "CONV_2D" else raw.permute(3, 0, 1, 2)
+                weight, self.plans[index] = self.conv_plan(weight, self.shapes[inputs[0]], options)
+                self.add(index, "w", weight)
             elif name == "Convolution2DTransposeBias":
-                self.add(index, "w", torch.from_numpy(self.constants[inputs[1]]).permute(3, 0, 1, 2))
+                weight = torch.from_numpy(self.constants[inputs[1]]).permute(3, 0, 1, 2)  # [in, out, kh, kw]
+                weight, self.plans[index] = self.transpose_plan(weight, self.shapes[inputs[0]],
+                                                                self.shapes[outputs[0]], options)
+                self.add(index, "w", weight)
             if name in ("CONV_2D", "DEPTHWISE_CONV_2D", "Convolution2DTransposeBias") and len(inputs) > 2 and inputs[2] >= 0:
-                self.add(index, "b", torch.from_numpy(self.constants[inputs[2]]))
+                bias = torch.from_numpy(self.constants[inputs[2]])
+                if self.plans[index].get("shuffle"):
+                    bias = bias.repeat_interleave(self.plans[index]["shuffle"] ** 2)
+                self.add(index, "b", bias)
             for position, tensor in enumerate(inputs):
                 if name in ("ADD", "MUL") and tensor in self.constants:
                     self.add(index, f"c{position}", nchw_constant(self.constants[tensor]))
+
+    def resize_after_pointwise(self):
+        """Swap each bilinear resize with the 1x1 convolution (no activation) that alone reads its
+        output. Both are linear, the resize mixes pixels within a channel and the convolution
+        channels within a pixel, and the resize's weights sum to 1 (so the bias passes through):
+        conv(resize(x)) = resize(conv(x)), but on the small side of the resize the convolution
+        costs a quarter, and the resize moves out-channels (fewer here) instead of in-channels."""
+        readers = {}
+        for name, inputs, _, _ in self.ops:
+            for tensor in inputs:
+                readers[tensor] = readers.get(tensor, 0) + 1
+        readers[self.output_index] = readers.get(self.output_index, 0) + 1
+        next_tensor = max(self.shapes) + 1
+        for i in range(len(self.ops) - 1):
+            name, inputs, outputs, options = self.ops[i]
+            if name != "RESIZE_BILINEAR" or readers.get(outputs[0]) != 1:
+                continue
+            following = [j for j in range(i + 1, len(self.ops)) if outputs[0] in self.ops[j][1]]
+            j = following[0]
+            conv_name, conv_inputs, conv_outputs, conv_options = self.ops[j]
+            kernel = self.shapes[conv_inputs[1]]
+            if (conv_name != "CONV_2D" or conv_inputs[0] != outputs[0] or kernel[1:3] != (1, 1)
+                    or conv_options["stride"] != (1, 1) or conv_options["act"] != NONE):
+                continue
+            small = next_tensor
+            next_tensor += 1
+            self.shapes[small] = self.shapes[inputs[0]][:3] + (kernel[0],)
+            self.ops[j] = ("RESIZE_BILINEAR", [small] + inputs[1:], conv_outputs, options)
+            self.ops[i] = (conv_name, [inputs[0]] + conv_inputs[1:], [small], conv_options)
+            # The convolution now runs where the resize ran (its input is ready there), and the
+            # resize where the convolution ran.
+
+    @staticmethod
+    def conv_plan(weight, in_shape, options):
+        """How a TFLite convolution runs in torch. TF's SAME padding, symmetric (stride 1),
+        becomes the convolution's own padding. Where SAME pads more after than before (stride
+        2, even size), the convolution pads the larger amount on both sides and its kernel grows
+        by as many zero taps in front: output i then reads the same pixels with the same weights
+        (a zero tap adds an exact 0), and its size is unchanged. Both keep the graph free of pad
+        ops, which optimize_for_inference cannot run in MKLDNN (each costs two layout
+        conversions); the grown kernels cost less than those."""
+        kh, kw = weight.shape[2], weight.shape[3]
+        plan = dict(stride=options["stride"], padding=(0, 0))
+        if options["padding"] == SAME:
+            top, bottom = same_padding(in_shape[1], kh, options["stride"][0])
+            left, right = same_padding(in_shape[2], kw, options["stride"][1])
+            assert bottom >= top and right >= left
+            weight = F.pad(weight, (right - left, 0, bottom - top, 0))
+            plan["padding"] = (bottom, right)
+        return weight, plan
+
+    @staticmethod
+    def transpose_plan(weight, in_shape, out_shape, options):
+        """MediaPipe's transposed convolution. With kernel = stride and nothing cropped, as in
+        these models, each output pixel is one input pixel times the weights of its phase in the
+        stride x stride cell: a 1x1 convolution to out*r*r channels and a pixel shuffle compute
+        the same sums, in MKLDNN, instead of ATen's slow_conv_transpose2d."""
+        kh, kw = weight.shape[2], weight.shape[3]
+        sh, sw = options["stride"]
+        full_h, full_w = (in_shape[1] - 1) * sh + kh, (in_shape[2] - 1) * sw + kw
+        out_h, out_w = out_shape[1], out_shape[2]
+        if options["padding"] == SAME:
+            assert (out_h, out_w) == (in_shape[1] * sh, in_shape[2] * sw)
+            top, left = max(full_h - out_h, 0) // 2, max(full_w - out_w, 0) // 2
+        else:
+            assert (out_h, out_w) == (full_h, full_w)
+            top = left = 0
+        crop = None if (top, left, out_h, out_w) == (0, 0, full_h, full_w) else (top, left, out_h, out_w)
+        if kh == kw == sh == sw and crop is None:
+            c_in, c_out = weight.shape[0], weight.shape[1]
+            return weight.permute(1, 2, 3, 0).reshape(c_out * kh * kw, c_in, 1, 1), dict(shuffle=sh)
+        return weight, dict(stride=(sh, sw), crop=crop)
 
     def add(self, index, kind, tensor):
         name = f"op{index}_{kind}"
@@ -188,15 +288,10 @@ class TFLiteGraph(torch.nn.Module):
             return {}
         raise ValueError(f"unsupported TFLite operator {name}")
 
-    def conv(self, x, index, options, groups):
-        weight = self.weight(index, "w")
-        kh, kw = weight.shape[2], weight.shape[3]
-        if options["padding"] == SAME:
-            top, bottom = same_padding(x.shape[2], kh, options["stride"][0])
-            left, right = same_padding(x.shape[3], kw, options["stride"][1])
-            if top or bottom or left or right:
-                x = F.pad(x, (left, right, top, bottom))
-        return F.conv2d(x, weight, self.weight(index, "b"), stride=options["stride"], groups=groups)
+    def conv(self, x, index, groups):
+        plan = self.plans[index]
+        return F.conv2d(x, self.weight(index, "w"), self.weight(index, "b"), stride=plan["stride"],
+                        padding=plan["padding"], groups=groups)
 
     def forward(self, x):
         values = {self.input_index: x}
@@ -209,37 +304,49 @@ class TFLiteGraph(torch.nn.Module):
         for index, (name, inputs, outputs, options) in enumerate(self.ops):
             a = values.get(inputs[0])
             if name == "CONV_2D":
-                y = activation(self.conv(a, index, options, 1), options["act"])
+                y = activation(self.conv(a, index, 1), options["act"])
             elif name == "DEPTHWISE_CONV_2D":
-                y = activation(self.conv(a, index, options, a.shape[1]), options["act"])
+                y = activation(self.conv(a, index, self.shapes[inputs[0]][3]), options["act"])
             elif name == "RELU":
                 y = F.relu(a)
             elif name == "HARD_SWISH":
-                y = a * F.relu6(a + 3.0) / 6.0
+                # TFLite's x * relu6(x + 3) / 6 is torch's hardswish, which MKLDNN runs.
+                y = F.hardswish(a)
             elif name == "LOGISTIC":
                 y = torch.sigmoid(a)
             elif name == "ADD":
                 y = activation(get(inputs[0], 0, index) + get(inputs[1], 1, index), options["act"])
             elif name == "MUL":
                 y = activation(get(inputs[0], 0, index) * get(inputs[1], 1, index), options["act"])
-            elif name == "AVERAGE_POOL_2D":
-                assert options["padding"] == VALID or tuple(a.shape[2:]) == options["kernel"]
-                y = activation(F.avg_pool2d(a, options["kernel"], options["stride"]), options["act"])
-            elif name == "MEAN":
-                axes = [int(v) for v in self.constants[inputs[1]]]
-                assert sorted(axes) == [1, 2], f"MEAN over {axes}"
-                y = a.mean(dim=(2, 3), keepdim=options["keep"])
+            elif name in ("AVERAGE_POOL_2D", "MEAN"):
+                in_h, in_w = self.shapes[inputs[0]][1:3]
+                if name == "MEAN":
+                    axes = [int(v) for v in self.constants[inputs[1]]]
+                    assert sorted(axes) == [1, 2], f"MEAN over {axes}"
+                    whole, keep = True, options["keep"]
+                else:
+                    assert options["padding"] == VALID or (in_h, in_w) == options["kernel"]
+                    whole, keep = (in_h, in_w) == options["kernel"], True
+                if whole:
+                    y = whole_mean(a, in_h, in_w)
+                    if not keep:
+                        y = y.flatten(1)
+                else:
+                    y = F.avg_pool2d(a, options["kernel"], options["stride"])
+                if name == "AVERAGE_POOL_2D":
+                    y = activation(y, options["act"])
             elif name == "RESIZE_BILINEAR":
                 height, width = (int(v) for v in self.constants[inputs[1]])
                 y = F.interpolate(a, size=(height, width), mode="bilinear", align_corners=options["align_corners"])
             elif name == "Convolution2DTransposeBias":
-                weight = self.weight(index, "w")  # [in, out, kh, kw]
-                y = F.conv_transpose2d(a, weight, self.weight(index, "b"), stride=options["stride"])
-                if options["padding"] == SAME:
-                    out_h, out_w = a.shape[2] * options["stride"][0], a.shape[3] * options["stride"][1]
-                    top = max((a.shape[2] - 1) * options["stride"][0] + weight.shape[2] - out_h, 0) // 2
-                    left = max((a.shape[3] - 1) * options["stride"][1] + weight.shape[3] - out_w, 0) // 2
-                    y = y[:, :, top:top + out_h, left:left + out_w]
+                plan = self.plans[index]
+                if "shuffle" in plan:
+                    y = F.pixel_shuffle(F.conv2d(a, self.weight(index, "w"), self.weight(index, "b")), plan["shuffle"])
+                else:
+                    y = F.conv_transpose2d(a, self.weight(index, "w"), self.weight(index, "b"), stride=plan["stride"])
+                    if plan["crop"]:
+                        top, left, out_h, out_w = plan["crop"]
+                        y = y[:, :, top:top + out_h, left:left + out_w]
             else:
                 raise ValueError(name)
             values[outputs[0]] = y
@@ -263,8 +370,8 @@ def convert(data, width, height, output, provenance):
     module = PersonScores(graph).eval()
     example = torch.rand(1, 3, height, width)
     with torch.no_grad(), warnings.catch_warnings():
-        # Padding and resize sizes are Python ints taken from shapes: constants in the trace,
-        # which is right, since the model works at its one input size only.
+        # Padding and resize sizes are Python ints from the TFLite tensors' shapes: constants in
+        # the trace, which is right, since the model works at its one input size only.
         warnings.simplefilter("ignore", torch.jit.TracerWarning)
         traced = torch.jit.trace(module, example, check_trace=True)
     metadata = {
