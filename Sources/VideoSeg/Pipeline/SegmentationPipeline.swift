@@ -58,33 +58,9 @@ public final class SegmentationPipeline: Sendable {
         running.withLock { $0 = threads }
         let completion = FrameCompletion(branches: outputs.branchCount, progress: progressState, observer: config.observer)
         let depth = config.queueDepth
-        var videoBranch: Outlet<SegmentedFrame>?
         let virtualCameraSkipped = Locked(0)
-        if let target = outputs.renderTarget {
-            let toRender: StageQueue<SegmentedFrame> = threads.queue(capacity: depth)
-            var afterRender: Outlet<RenderedFrame> = .end(completion)
-            if let sink = outputs.sink {
-                let toEncode: StageQueue<RenderedFrame> = threads.queue(capacity: depth)
-                threads.launch(EncodeStage(sink: sink), from: toEncode, to: .end(completion))
-                afterRender = .queue(toEncode)
-            }
-            // The live outputs: one slot each, a newer frame replacing one not yet taken, so a
-            // slow reader of the device or a slow JPEG encode never holds the video back.
-            var taps: [Outlet<RenderedFrame>] = []
-            if let camera = outputs.virtualCamera {
-                let slot: StageQueue<RenderedFrame> = threads.queue(capacity: 1)
-                threads.launch(VirtualCameraStage(camera: camera), from: slot, to: .discard)
-                taps.append(.keepLatest(slot) { virtualCameraSkipped.withLock { $0 += 1 } })
-            }
-            if let observer = config.observer {
-                let slot: StageQueue<RenderedFrame> = threads.queue(capacity: 1)
-                threads.launch(PreviewStage(observer: observer, target: target), from: slot, to: .discard)
-                taps.append(Outlet.keepLatest(slot) {}.gated { observer.wantsPictures })
-            }
-            threads.launch(RenderStage(plan: plan, target: target, background: outputs.background, census: census), from: toRender,
-                           to: .tapped(afterRender, taps: taps))
-            videoBranch = .queue(toRender)
-        }
+        let videoBranch = launchVideoBranch(plan: plan, outputs: outputs, threads: threads, completion: completion, depth: depth,
+                                            virtualCameraSkipped: virtualCameraSkipped)
         var maskBranch: Outlet<Segmentation>?
         if let writer = outputs.masks {
             let toMasks: StageQueue<Segmentation> = threads.queue(capacity: depth)
@@ -134,5 +110,36 @@ public final class SegmentationPipeline: Sendable {
         result.runCPUSeconds = runCPUSeconds
         result.stageTimings = Dictionary(uniqueKeysWithValues: threads.stageTimings.map { ($0.key.rawValue, $0.value) })
         return result
+    }
+
+    /// Starts the video branch's stages (render, then the encoder and the live outputs) when the
+    /// job draws frames; returns where the inference stage hands them on.
+    private func launchVideoBranch(plan: JobPlan, outputs: PipelineOutputs, threads: StageThreads, completion: FrameCompletion,
+                                   depth: Int, virtualCameraSkipped: Locked<Int>) -> Outlet<SegmentedFrame>?
+    {
+        guard let target = outputs.renderTarget else { return nil }
+        let toRender: StageQueue<SegmentedFrame> = threads.queue(capacity: depth)
+        var afterRender: Outlet<RenderedFrame> = .end(completion)
+        if let sink = outputs.sink {
+            let toEncode: StageQueue<RenderedFrame> = threads.queue(capacity: depth)
+            threads.launch(EncodeStage(sink: sink), from: toEncode, to: .end(completion))
+            afterRender = .queue(toEncode)
+        }
+        // The live outputs: one slot each, a newer frame replacing one not yet taken, so a
+        // slow reader of the device or a slow JPEG encode never holds the video back.
+        var taps: [Outlet<RenderedFrame>] = []
+        if let camera = outputs.virtualCamera {
+            let slot: StageQueue<RenderedFrame> = threads.queue(capacity: 1)
+            threads.launch(VirtualCameraStage(camera: camera), from: slot, to: .discard)
+            taps.append(.keepLatest(slot) { virtualCameraSkipped.withLock { $0 += 1 } })
+        }
+        if let observer = configuration.observer {
+            let slot: StageQueue<RenderedFrame> = threads.queue(capacity: 1)
+            threads.launch(PreviewStage(observer: observer, target: target), from: slot, to: .discard)
+            taps.append(Outlet.keepLatest(slot) {}.gated { observer.wantsPictures })
+        }
+        threads.launch(RenderStage(plan: plan, target: target, background: outputs.background, census: census), from: toRender,
+                       to: .tapped(afterRender, taps: taps))
+        return .queue(toRender)
     }
 }
