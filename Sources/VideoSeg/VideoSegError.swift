@@ -32,6 +32,8 @@ public enum VideoSegError: Error, Equatable, CustomStringConvertible, Sendable {
     /// The virtual camera (a V4L2 output device) cannot be used: missing, not an output, busy,
     /// the format refused, or a write failed.
     case virtualCamera(path: String, reason: String)
+    /// A list of inputs (`batch --list`) exists but cannot be read as text.
+    case listNotReadable(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -65,6 +67,8 @@ public enum VideoSegError: Error, Equatable, CustomStringConvertible, Sendable {
             return "stopped before the first frame; nothing was written"
         case .virtualCamera(let path, let reason):
             return "\(path): cannot be a virtual camera: \(reason)"
+        case .listNotReadable(let path, let reason):
+            return "\(path): cannot read the list: \(reason)"
         }
     }
 }

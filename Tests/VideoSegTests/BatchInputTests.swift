@@ -42,4 +42,26 @@ import Testing
         configuration.style.alpha = 0.7
         #expect(first != stableHash(configuration.outputSettingsDescription))
     }
+
+    @Test func aListFromAPipeIsRead() throws {
+        // What `--list <(find ...)` hands over: /dev/fd/N, a pipe whose size says nothing.
+        var ends: [Int32] = [0, 0]
+        try #require(pipe(&ends) == 0)
+        defer { close(ends[0]) }
+        let text = "/data/a.mp4\n# a comment\n\n  /data/b.mkv  \nrtsp://camera/stream\n"
+        let written = text.withCString { write(ends[1], $0, strlen($0)) }
+        close(ends[1])
+        try #require(written == text.utf8.count)
+        let inputs = try BatchInput.collect([], listFile: "/dev/fd/\(ends[0])")
+        #expect(inputs.map(\.source) == ["/data/a.mp4", "/data/b.mkv", "rtsp://camera/stream"])
+    }
+
+    @Test func aMissingListIsNamedInTheError() {
+        #expect(throws: VideoSegError.self) { try BatchInput.collect([], listFile: "/nonexistent/list.txt") }
+        do {
+            _ = try BatchInput.collect([], listFile: "/nonexistent/list.txt")
+        } catch {
+            #expect("\(error)" == "/nonexistent/list.txt: no such file")
+        }
+    }
 }

@@ -35,15 +35,35 @@ public struct BatchInput: Equatable, Sendable {
             }
         }
         if let listFile {
-            guard let text = try? String(contentsOfFile: listFile, encoding: .utf8) else {
-                throw VideoSegError.inputNotFound(path: listFile)
-            }
+            let text = try readList(listFile)
             sources += text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
                 .filter { !$0.isEmpty && !$0.hasPrefix("#") }
         }
         var seen = Set<String>()
         let unique = sources.filter { seen.insert(isURL($0) ? $0 : URL(fileURLWithPath: $0).standardizedFileURL.path).inserted }
         return named(unique)
+    }
+
+    /// The text of a list file, read to its end through a file handle, so a pipe works too
+    /// (`--list <(find ...)`, `--list /dev/stdin`): reading by the file's size sees none of it.
+    static func readList(_ path: String) throws -> String {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            if FileManager.default.fileExists(atPath: path) {
+                throw VideoSegError.listNotReadable(path: path, reason: String(cString: strerror(errno)))
+            }
+            throw VideoSegError.inputNotFound(path: path)
+        }
+        defer { try? handle.close() }
+        let data: Data
+        do {
+            data = try handle.readToEnd() ?? Data()
+        } catch {
+            throw VideoSegError.listNotReadable(path: path, reason: error.localizedDescription)
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw VideoSegError.listNotReadable(path: path, reason: "not UTF-8 text")
+        }
+        return text
     }
 
     /// Whether `source` is an FFmpeg URL rather than a path.
