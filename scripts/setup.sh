@@ -1,17 +1,28 @@
 #!/usr/bin/env bash
-# Installs every Debian package that building, testing and the Models/ scripts need.
+# Installs the Debian packages that building, `videoseg bench` and the Models/ scripts need;
+# with --tests, also what only the test suite uses (a browser is a large download that a user
+# who wants to segment a video does not need).
 # Quick when they are already present: apt is only touched if something is missing.
+# usage: scripts/setup.sh [--tests]
 set -euo pipefail
 
 PACKAGES=(
   pkg-config gcc libc6-dev
-  cmake make g++            # scripts/gpu-check.sh --cpu builds the bridge with CMake
   libtorch-dev
   libavformat-dev libavcodec-dev libswscale-dev libavutil-dev libavdevice-dev libswresample-dev
   ffmpeg
   python3 python3-torch python3-torchvision python3-numpy python3-av
-  curl chromium      # the preview page tests: HTTP clients and a real (headless) browser
 )
+case "${1:-}" in
+  --tests)
+    PACKAGES+=(
+      cmake make g++      # scripts/gpu-check.sh --cpu builds the bridge with CMake
+      curl chromium       # the preview page tests: HTTP clients and a real (headless) browser
+    )
+    ;;
+  "") ;;
+  *) echo "usage: scripts/setup.sh [--tests]" >&2; exit 64 ;;
+esac
 
 missing=()
 for p in "${PACKAGES[@]}"; do

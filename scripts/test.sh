@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bash scripts/setup.sh
+bash scripts/setup.sh --tests
 # Debian's python3-torch lives in the system Python, whatever python3 is first on PATH.
 /usr/bin/python3 Models/make_test_models.py
 swift build --build-tests
