@@ -457,13 +457,17 @@ torch::jit::Module optimizedClone(torch::jit::Module &frozen) {
 
 /// eval, freeze, optimise as `mode` says (timing both graphs for VS_PREPARE_CHOOSE), warm up;
 /// the stop check is asked between the steps, each of which can take seconds for a large model.
-static void prepareModel(VSTorchModel *model, int32_t batch, int32_t height, int32_t width, int32_t mode, int32_t warmups,
+static void prepareModel(VSTorchModel *model, int32_t batch, int32_t height, int32_t width, int32_t mode,
                          VSTorchStopCheck stop, void *context, int64_t out_shape[4]) {
     c10::InferenceMode guard;
     model->module.eval();
     model->optimization = "as loaded";
     std::vector<float> zeros(static_cast<size_t>(batch) * 3 * height * width, 0.0f);
     auto input = torch::from_blob(zeros.data(), {batch, 3, height, width}, torch::kFloat32);
+    // The profiling executor records shapes on a graph's first call and optimises it on the
+    // second, so two warm-up forwards make the first frame run at full speed (one would only
+    // move that cost into the first frame).
+    int warmups = 2;
     if (mode != VS_PREPARE_AS_LOADED) {
         // Freezing inlines weights and attributes; it does not apply to every module (for
         // example one that mutates its attributes), so the plain module remains the fallback.
@@ -501,7 +505,7 @@ static void prepareModel(VSTorchModel *model, int32_t batch, int32_t height, int
         } catch (const std::exception &) {
         }
     }
-    for (int32_t run = 1; run < warmups; run++) {
+    for (int run = 1; run < warmups; run++) {
         checkStop(stop, context);
         forward(model, zeros.data(), batch, height, width, out_shape);
     }
@@ -510,11 +514,11 @@ static void prepareModel(VSTorchModel *model, int32_t batch, int32_t height, int
 }
 
 int32_t vs_torch_model_prepare(VSTorchModel *model, int32_t batch, int32_t height, int32_t width, int32_t mode,
-                               int32_t warmups, VSTorchStopCheck stop, void *stop_context, int64_t out_shape[4], char **error) {
+                               VSTorchStopCheck stop, void *stop_context, int64_t out_shape[4], char **error) {
     bool stopped = false;
     int32_t status = guarded(error, [&] {
         try {
-            prepareModel(model, batch, height, width, mode, warmups, stop, stop_context, out_shape);
+            prepareModel(model, batch, height, width, mode, stop, stop_context, out_shape);
         } catch (const Stopped &) {
             stopped = true;
         }

@@ -77,7 +77,7 @@ static Prepared prepare(const char *path, int cudaIndex, int flags, int batch, i
     result.model = vs_torch_model_load(path, &error);
     if (!result.model) fail("load", error);
     if (vs_torch_model_set_device(result.model, cudaIndex, flags, &error) != 0) fail("set device", error);
-    if (vs_torch_model_prepare(result.model, batch, height, width, VS_PREPARE_CHOOSE, 2, NULL, NULL, result.shape, &error) != 0) fail("prepare", error);
+    if (vs_torch_model_prepare(result.model, batch, height, width, VS_PREPARE_CHOOSE, NULL, NULL, result.shape, &error) != 0) fail("prepare", error);
     return result;
 }
 

@@ -50,15 +50,14 @@ enum {
     VS_PREPARE_OPTIMIZED = 3,
 };
 
-/// eval(), then freezes and optimises as `mode` says, then runs `warmups` (at least 1) forwards
-/// at [batch,3,height,width], which give the output's [N,C,H,W] shape: libtorch's profiling
-/// executor records shapes on the first call and optimises the graph on the second, so a frame
-/// runs at full speed from the third (2 suits a live input; 1 when only the shape is needed).
-/// `stop` (may be NULL) is asked between the steps, each of which can take seconds for a large
-/// model. Returns 0 on success, 2 when `stop` asked to stop, -1 on error.
+/// eval(), then freezes and optimises as `mode` says, then warms up with the forwards libtorch's
+/// profiling executor needs before a frame runs at full speed (it records shapes on the first
+/// call and optimises on the second); the last gives the output's [N,C,H,W] shape. `stop` (may
+/// be NULL) is asked between the steps, each of which can take seconds for a large model.
+/// Returns 0 on success, 2 when `stop` asked to stop, -1 on error.
 int32_t vs_torch_model_prepare(VSTorchModel *model, int32_t batch, int32_t height, int32_t width,
-                               int32_t mode, int32_t warmups, VSTorchStopCheck stop,
-                               void *stop_context, int64_t out_shape[4], char **error);
+                               int32_t mode, VSTorchStopCheck stop, void *stop_context,
+                               int64_t out_shape[4], char **error);
 /// What prepare did to the graph: "as loaded", "frozen" or "frozen + optimized for inference"
 /// (owned by the model).
 const char *vs_torch_model_optimization(const VSTorchModel *model);

@@ -158,23 +158,23 @@ public final class SegmentationModel: @unchecked Sendable {
             preparationSeconds = 0
             return
         }
-        let started = DispatchTime.now()
+        let started = monotonicSeconds()
         vs_torch_set_num_threads(Int32(threads))
-        var mode = Int32(optimize ? VS_PREPARE_CHOOSE : VS_PREPARE_AS_LOADED)
-        var source = optimize ? PreparationCache.Source.measured : .asLoaded
         // Only the CPU's float32 choice is measured; on CUDA or in float16 the frozen graph is kept.
         let measurable = optimize && !device.isCUDA && !half
-        if optimize && !measurable { source = .frozenOnDevice }
-        let cacheKey = try cache.flatMap { _ in measurable ? try PreparationCache.key(
-            modelHash: fileHash(), batch: batch, height: height, width: width, threads: threads) : nil }
-        if let cache, let cacheKey, let choice = cache.choice(for: cacheKey) {
-            mode = Int32(choice == .optimized ? VS_PREPARE_OPTIMIZED : VS_PREPARE_FROZEN)
-            source = .cached
+        let cacheKey = measurable && cache != nil
+            ? try PreparationCache.key(modelHash: fileHash(), batch: batch, height: height, width: width, threads: threads) : nil
+        let cachedChoice = cacheKey.flatMap { cache?.choice(for: $0) }
+        let source: PreparationCache.Source = !optimize ? .asLoaded : !measurable ? .frozenOnDevice : cachedChoice == nil ? .measured : .cached
+        let mode = switch cachedChoice {
+        case .optimized: Int32(VS_PREPARE_OPTIMIZED)
+        case .frozen: Int32(VS_PREPARE_FROZEN)
+        case nil: Int32(optimize ? VS_PREPARE_CHOOSE : VS_PREPARE_AS_LOADED)
         }
         var shape = [Int64](repeating: 0, count: 4)
         var error: UnsafeMutablePointer<CChar>?
         let status = shape.withUnsafeMutableBufferPointer { buffer in
-            vs_torch_model_prepare(handle, Int32(batch), Int32(height), Int32(width), mode, SegmentationModel.warmupForwards,
+            vs_torch_model_prepare(handle, Int32(batch), Int32(height), Int32(width), mode,
                                    stop == nil ? nil : StopFlag.check, stop?.cContext, buffer.baseAddress!, &error)
         }
         withExtendedLifetime(stop) {}
@@ -196,17 +196,12 @@ public final class SegmentationModel: @unchecked Sendable {
         }
         preparedOptimized = optimize
         preparation = source
-        preparationSeconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
+        preparationSeconds = monotonicSeconds() - started
         // Only a real choice is remembered: a graph that could not be frozen is measured again.
         if source == .measured, let cache, let cacheKey, optimization != "as loaded" {
             cache.store(optimization.contains("optimized") ? .optimized : .frozen, for: cacheKey)
         }
     }
-
-    /// Forwards at the end of `prepare`: the second is where libtorch's profiling executor
-    /// optimises the graph, so with two the first frame already runs at full speed (measured:
-    /// one warm-up only moves that cost into the first frame).
-    static let warmupForwards: Int32 = 2
 
     /// How the last `prepare` chose its graph, and how long it took (seconds).
     public private(set) var preparation = PreparationCache.Source.asLoaded

@@ -46,12 +46,21 @@ final class FrameCompletion: Sendable {
     }
 }
 
-/// Seconds on the monotonic clock (the one V4L2 stamps frames with).
-func monotonicSeconds() -> Double {
+/// The reading of `clock` in seconds.
+func clockSeconds(_ clock: clockid_t) -> Double {
     var time = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &time)
+    clock_gettime(clock, &time)
     return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
 }
+
+/// Seconds on the monotonic clock (the one V4L2 stamps frames with).
+func monotonicSeconds() -> Double { clockSeconds(CLOCK_MONOTONIC) }
+
+/// CPU seconds of the calling thread.
+func threadCPUSeconds() -> Double { clockSeconds(CLOCK_THREAD_CPUTIME_ID) }
+
+/// CPU seconds of the whole process (all threads).
+func processCPUSeconds() -> Double { clockSeconds(CLOCK_PROCESS_CPUTIME_ID) }
 
 /// Seconds since this process started, loading its shared libraries included (libtorch's
 /// static set-up is a large part of a short run): the kernel's start time of the process
@@ -63,7 +72,5 @@ public func secondsSinceProcessStart() -> Double? {
     // Fields after the command name, which may hold spaces; starttime is field 22 overall.
     let fields = text[text.index(after: afterName)...].split(separator: " ")
     guard fields.count > 19, let ticks = Double(fields[19]) else { return nil }
-    var now = timespec()
-    clock_gettime(CLOCK_BOOTTIME, &now)
-    return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9 - ticks / Double(sysconf(Int32(_SC_CLK_TCK)))
+    return clockSeconds(CLOCK_BOOTTIME) - ticks / Double(sysconf(Int32(_SC_CLK_TCK)))
 }

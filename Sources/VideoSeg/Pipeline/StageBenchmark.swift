@@ -65,10 +65,3 @@ public struct StageBenchmark: Sendable {
                               inputWidth: plan.model.inputWidth, inputHeight: plan.model.inputHeight)
     }
 }
-
-/// CPU time of the whole process (all threads), in seconds.
-func processCPUSeconds() -> Double {
-    var time = timespec()
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
-    return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
-}

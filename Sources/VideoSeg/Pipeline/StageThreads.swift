@@ -210,13 +210,6 @@ public struct StageTiming: Sendable, Equatable {
     }
 }
 
-/// CPU seconds of the calling thread.
-func threadCPUSeconds() -> Double {
-    var time = timespec()
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
-    return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
-}
-
 /// A failure a test asks for: `stage` throws when it reaches frame number `frame`, so tests can
 /// check that an error anywhere ends the run cleanly. Never set outside tests.
 struct InjectedFailure: Sendable {
