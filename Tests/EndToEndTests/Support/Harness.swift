@@ -136,30 +136,12 @@ func cachedModel(_ name: String) throws -> String {
 func videosegInterrupted(_ arguments: [String], signal: Int32, after marker: String, times: Int = 1,
                          environment: [String: String]? = nil) throws -> (output: ProcessOutput, signalled: Bool, killed: Bool)
 {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: videosegBinary)
-    process.arguments = arguments
-    if let environment { process.environment = environment }
-    process.standardInput = FileHandle.nullDevice
-    process.standardOutput = FileHandle.nullDevice
-    let pipe = Pipe()
-    process.standardError = pipe
-    try process.run()
-    var collected = Data()
-    var signalled = false
-    let handle = pipe.fileHandleForReading
-    while true {
-        let chunk = handle.availableData
-        if chunk.isEmpty { break }
-        collected.append(chunk)
-        if !signalled, String(decoding: collected, as: UTF8.self).components(separatedBy: marker).count > times {
-            kill(process.processIdentifier, signal)
-            signalled = true
-        }
-    }
-    process.waitUntilExit()
-    let output = ProcessOutput(status: process.terminationStatus, stdout: "", stderr: String(decoding: collected, as: UTF8.self))
-    return (output, signalled, process.terminationReason == .uncaughtSignal)
+    let process = try LiveProcess(arguments, environment: environment)
+    let signalled = process.waitFor(NSRegularExpression.escapedPattern(for: marker), times: times, timeout: 600) != nil
+    if signalled { process.signal(signal) }
+    let ended = process.wait(timeout: 600)
+    let output = ProcessOutput(status: ended.status, stdout: "", stderr: process.stderr)
+    return (output, signalled, process.endedBySignal)
 }
 
 /// The fake V4L2 camera (Tests/Support/fakev4l2), built once per test run.

@@ -81,6 +81,9 @@ final class LiveProcess: @unchecked Sendable {
         kill(process.processIdentifier, number)
     }
 
+    /// Whether it ended by a signal (then `wait`'s status is the signal number).
+    var endedBySignal: Bool { process.terminationReason == .uncaughtSignal }
+
     /// Waits for the end (killing it after `timeout`); its exit status and the seconds waited.
     @discardableResult
     func wait(timeout: Double = 60) -> (status: Int32, seconds: Double, timedOut: Bool) {
