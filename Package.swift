@@ -69,9 +69,25 @@ let package = Package(
                 .unsafeFlags(libtorch.linkerFlags),
             ]
         ),
+        // The library, one target per layer: every import points down this list, and the build
+        // refuses a loop. Only Media links FFmpeg and only Model links libtorch.
+        .target(name: "VideoSegCore", dependencies: [.product(name: "Logging", package: "swift-log")]),
+        .target(name: "VideoSegMedia", dependencies: ["VideoSegCore", "CFFmpeg", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "VideoSegModel", dependencies: ["VideoSegCore", "CTorchBridge"]),
+        .target(name: "VideoSegRender", dependencies: ["VideoSegCore", "VideoSegMedia", "VideoSegModel"]),
+        .target(name: "VideoSegOutput", dependencies: ["VideoSegCore", "VideoSegMedia", "VideoSegModel"]),
+        .target(
+            name: "VideoSegPipeline",
+            dependencies: ["VideoSegCore", "VideoSegMedia", "VideoSegModel", "VideoSegRender", "VideoSegOutput"]
+        ),
+        .target(
+            name: "VideoSegBatch",
+            dependencies: ["VideoSegCore", "VideoSegMedia", "VideoSegModel", "VideoSegOutput", "VideoSegPipeline"]
+        ),
+        // The umbrella: re-exports the layers' public API, so `import VideoSeg` is all a user needs.
         .target(
             name: "VideoSeg",
-            dependencies: ["CFFmpeg", "CTorchBridge", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["VideoSegCore", "VideoSegMedia", "VideoSegModel", "VideoSegRender", "VideoSegOutput", "VideoSegPipeline", "VideoSegBatch"]
         ),
         // The live preview page: its own target, so the library stays free of the server stack.
         .target(
@@ -96,11 +112,11 @@ let package = Package(
         ),
         .testTarget(
             name: "VideoSegTests",
-            dependencies: ["VideoSeg", "CFFmpeg"]
+            dependencies: ["VideoSeg", "CFFmpeg", "VideoSegCore", "VideoSegMedia", "VideoSegModel", "VideoSegRender", "VideoSegOutput", "VideoSegPipeline", "VideoSegBatch"]
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["VideoSeg"]
+            dependencies: ["VideoSeg", "VideoSegCore", "VideoSegMedia", "VideoSegModel", "VideoSegRender", "VideoSegOutput", "VideoSegPipeline", "VideoSegBatch"]
         ),
     ],
     swiftLanguageModes: [.v6],

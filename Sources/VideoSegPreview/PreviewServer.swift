@@ -66,7 +66,7 @@ public final class PreviewServer: LiveObserver, @unchecked Sendable {
     /// server listens, or throws one line saying why it cannot.
     public func start() throws {
         let started = DispatchSemaphore(value: 0)
-        let failure = LockedBox<Error?>(nil)
+        let failure = Locked<Error?>(nil)
         let application = Application(
             router: makeRouter(),
             configuration: ApplicationConfiguration(address: .hostname(address.host, port: address.port), serverName: "videoseg"),
@@ -84,15 +84,15 @@ public final class PreviewServer: LiveObserver, @unchecked Sendable {
             do {
                 try await group.run()
             } catch {
-                failure.value = error
+                failure.withLock { $0 = error }
             }
             started.signal()
             ended.signal()
         }
         if started.wait(timeout: .now() + 20) == .timedOut {
-            throw PreviewError(message: "--preview \(address): the server did not start")
+            throw PreviewError(address: "\(address)", reason: "the server did not start")
         }
-        if let error = failure.value { throw PreviewError(message: "--preview \(address): cannot listen: \(PreviewServer.describe(error))") }
+        if let error = failure.current { throw PreviewError(address: "\(address)", reason: "cannot listen: \(PreviewServer.describe(error))") }
     }
 
     /// Ends every MJPEG stream and shuts the server down; returns within about a second.
@@ -178,18 +178,9 @@ public final class PreviewServer: LiveObserver, @unchecked Sendable {
 
 /// A preview server that cannot start, in one line.
 public struct PreviewError: Error, CustomStringConvertible {
-    public let message: String
-    public var description: String { message }
-}
-
-/// A value shared between a task and the thread waiting for it.
-private final class LockedBox<Value>: @unchecked Sendable {
-    // @unchecked: `value` is behind `lock`.
-    private let lock = NSLock()
-    private var stored: Value
-    init(_ value: Value) { stored = value }
-    var value: Value {
-        get { lock.withLock { stored } }
-        set { lock.withLock { stored = newValue } }
-    }
+    /// The address the page was asked to listen on.
+    public let address: String
+    /// Why it cannot.
+    public let reason: String
+    public var description: String { "preview page \(address): \(reason)" }
 }

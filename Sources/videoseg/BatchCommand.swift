@@ -81,7 +81,8 @@ struct BatchCommand: ParsableCommand {
             var selected = try BatchInput.collect(inputs, listFile: list)
             if let shard, let (index, count) = BatchCommand.parseShard(shard) { selected = BatchInput.shard(selected, index: index, count: count) }
             if printPlan { return try BatchCommand.writePlan(selected) }
-            runner = BatchRunner(template: template, inputs: selected, outputDirectory: outputDir, jobs: jobs, reportPath: report)
+            runner = BatchRunner(template: template, inputs: selected, outputDirectory: outputDir, jobs: jobs, reportPath: report,
+                                 settingNames: SettingFlags.flag)
         } catch {
             throw ExitStatus.report(error)
         }

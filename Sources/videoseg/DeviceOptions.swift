@@ -35,7 +35,7 @@ struct DeviceOptions: ParsableArguments {
         do {
             _ = try probe.computePlan()
         } catch let error as VideoSegError {
-            throw ValidationError(error.description)
+            throw ValidationError(SettingFlags.text(error))
         }
     }
 

@@ -87,8 +87,9 @@ struct JobOptions: ParsableArguments {
         guard (0...1).contains(alpha) else { throw ValidationError("--alpha must be between 0 and 1") }
         guard smooth >= 0 && smooth < 1 else { throw ValidationError("--smooth must be at least 0 and below 1") }
         if let blurRadius, !(1...500).contains(blurRadius) { throw ValidationError("--blur-radius must be between 1 and 500") }
-        if style == .replace && background == nil { throw ValidationError("--style replace needs --background FILE or COLOR (e.g. #00B140)") }
-        if background != nil && style != .replace { throw ValidationError("--background goes with --style replace") }
+        var chosenStyle = OverlayStyle(mode: style)
+        chosenStyle.background = background
+        if let problem = chosenStyle.problem { throw ValidationError(SettingFlags.text(problem)) }
         try ResourceLimits.checkThreads(threads)
         try ResourceLimits.checkQueueDepth(queueDepth)
         if let maxFrames, maxFrames <= 0 { throw ValidationError("--max-frames must be at least 1") }

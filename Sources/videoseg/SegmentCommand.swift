@@ -26,8 +26,8 @@ struct SegmentCommand: ParsableCommand {
     var progress: JobRunner.ProgressMode = .auto
 
     func validate() throws {
-        if live, let batch = job.deviceOptions.batchSize, batch > 1 {
-            throw ValidationError("--batch-size \(batch): live input runs one frame at a time (keep-latest); leave --batch-size out")
+        if let problem = SegmentConfiguration.batchProblem(job.deviceOptions.batchSize, live: live) {
+            throw ValidationError(SettingFlags.text(problem))
         }
     }
 

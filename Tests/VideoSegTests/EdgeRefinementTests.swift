@@ -2,6 +2,13 @@ import Foundation
 import Testing
 
 @testable import VideoSeg
+@testable import VideoSegBatch
+@testable import VideoSegCore
+@testable import VideoSegMedia
+@testable import VideoSegModel
+@testable import VideoSegOutput
+@testable import VideoSegPipeline
+@testable import VideoSegRender
 
 /// Classes and tints between the model's cells: the boundary-only shortcut against interpolating
 /// everywhere, the soft overlay's exact values on a made-up edge, and the score refiner's

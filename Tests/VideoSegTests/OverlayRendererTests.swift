@@ -1,6 +1,13 @@
 import Testing
 
 @testable import VideoSeg
+@testable import VideoSegBatch
+@testable import VideoSegCore
+@testable import VideoSegMedia
+@testable import VideoSegModel
+@testable import VideoSegOutput
+@testable import VideoSegPipeline
+@testable import VideoSegRender
 
 /// Every expected value is worked out by hand: out = (in·(256−w) + c·w + 128) >> 8 with
 /// w = round(alpha·256), and the class colours in BT.601 limited range computed from

@@ -1,6 +1,13 @@
 import Foundation
 
 @testable import VideoSeg
+@testable import VideoSegBatch
+@testable import VideoSegCore
+@testable import VideoSegMedia
+@testable import VideoSegModel
+@testable import VideoSegOutput
+@testable import VideoSegPipeline
+@testable import VideoSegRender
 
 // Helpers shared by the unit tests: threads for the blocking queue, an ordered event log, a
 // temporary directory that cleans up after itself, and a one-call way to draw on a plane.

@@ -1,9 +1,0 @@
-import CFFmpeg
-
-extension Rational {
-    init(_ rational: AVRational) {
-        self.init(Int(rational.num), Int(rational.den))
-    }
-
-    var avRational: AVRational { AVRational(num: Int32(numerator), den: Int32(denominator)) }
-}

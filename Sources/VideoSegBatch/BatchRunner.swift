@@ -1,0 +1,251 @@
+import Foundation
+import VideoSegCore
+import VideoSegMedia
+import VideoSegModel
+import VideoSegOutput
+import VideoSegPipeline
+
+/// What became of one video of a batch: a line of `batch-report.jsonl`.
+public struct BatchOutcome: Codable, Equatable, Sendable {
+    public enum Status: String, Codable, Sendable {
+        case done, skipped, failed, stopped
+    }
+
+    public var input: String
+    public var outputs: [String]
+    public var status: Status
+    public var frames: Int
+    public var seconds: Double
+    public var fps: Double
+    public var error: String?
+}
+
+/// Segments many videos with one set of options, in one process: each video's outputs go below
+/// `outputDirectory` under its `BatchInput.name`, prepared models are reused across videos, `jobs`
+/// videos run at once, finished videos are skipped on a rerun (see `DoneRecord`), a failure is
+/// recorded and the batch goes on, and `batch-report.jsonl` says what became of every video.
+public final class BatchRunner: @unchecked Sendable {
+    // @unchecked: shared state (outcomes, running pipelines, stop) is behind locks.
+    /// The settings every video gets; its input, output and mask folder are replaced per video.
+    public let template: SegmentConfiguration
+    public let inputs: [BatchInput]
+    public let outputDirectory: String
+    /// Videos processed at once (their libtorch threads share the cores).
+    public let jobs: Int
+    private let models = ModelCache()
+    private let outcomes = Locked<[Int: BatchOutcome]>([:])
+    private let running = Locked<[Int: SegmentationPipeline]>([:])
+    private let stop = StopFlag()
+    private let progressState = Locked(BatchProgress())
+
+    /// Where the report is written: `batch-report.jsonl` in the output folder unless `reportPath`
+    /// says otherwise (the Ray driver gives each task its own and merges them).
+    public let reportPath: String
+    /// What the report calls each setting that an error names (a front end's own names).
+    private let settingNames: @Sendable (Setting) -> String
+
+    /// `settingNames` names the settings that errors in the report mention; the library's own
+    /// words by default.
+    public init(template: SegmentConfiguration, inputs: [BatchInput], outputDirectory: String, jobs: Int, reportPath: String? = nil,
+                settingNames: @escaping @Sendable (Setting) -> String = { $0.rawValue }) {
+        self.settingNames = settingNames
+        var template = template
+        // The cores are shared between the videos that run at once.
+        template.threads = max(1, template.threads / max(1, jobs))
+        self.template = template
+        self.inputs = inputs
+        self.outputDirectory = outputDirectory
+        self.reportPath = reportPath ?? URL(fileURLWithPath: outputDirectory).appendingPathComponent("batch-report.jsonl").path
+        self.jobs = max(1, min(jobs, max(1, inputs.count)))
+    }
+
+    /// A snapshot of the progress, for a display.
+    public var progress: BatchProgress { progressState.current }
+
+    /// How many models were loaded and prepared (the other videos reused them).
+    public var modelsLoaded: Int { models.modelsLoaded }
+
+    /// Stops starting videos and stops the ones running; their outputs are removed.
+    public func requestStop() {
+        stop.raise()
+        for pipeline in running.current.values { pipeline.requestStop() }
+    }
+
+    /// Runs every video and returns their outcomes in input order.
+    public func run() throws -> [BatchOutcome] {
+        try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: (reportPath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        progressState.withLock { $0.videosTotal = inputs.count }
+        let next = Locked(0)
+        let group = DispatchGroup()
+        for _ in 0..<jobs {
+            group.enter()
+            Thread { [self] in
+                defer { group.leave() }
+                while !stop.isRaised {
+                    let index = next.withLock { value -> Int in
+                        defer { value += 1 }
+                        return value
+                    }
+                    guard index < inputs.count else { return }
+                    let outcome = process(index)
+                    outcomes.withLock { $0[index] = outcome }
+                    progressState.withLock { $0.note(outcome) }
+                    try? writeReport()
+                }
+            }.start()
+        }
+        group.wait()
+        try writeReport()
+        return inputs.indices.compactMap { outcomes.current[$0] }
+    }
+
+    /// The settings a done-record's hash covers: everything that changes what a video's outputs hold.
+    var settingsHash: String { stableHash(template.outputSettingsDescription) }
+
+    private func process(_ index: Int) -> BatchOutcome {
+        let input = inputs[index]
+        let stem = URL(fileURLWithPath: outputDirectory).appendingPathComponent(input.name).path
+        let video = template.output == nil ? nil : stem + ".segmented" + BatchRunner.videoExtension(template)
+        let masks = template.masks == nil ? nil : stem + ".masks"
+        let outputs = [video, masks].compactMap { $0 }
+        var outcome = BatchOutcome(input: input.source, outputs: outputs, status: .done, frames: 0, seconds: 0, fps: 0, error: nil)
+        if skipIfDone(input, stem: stem, outcome: &outcome) { return outcome }
+        let lock: VideoLock
+        do {
+            try FileManager.default.createDirectory(atPath: (stem as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            lock = try VideoLock(stem: stem, output: video ?? masks ?? stem)
+        } catch {
+            // Another run's video, or an unwritable folder: nothing here is ours to remove.
+            outcome.status = .failed
+            outcome.error = describe(error)
+            return outcome
+        }
+        defer { lock.release() }
+        // Another run may have finished the video between the first look and the lock.
+        if skipIfDone(input, stem: stem, outcome: &outcome) { return outcome }
+        work(input, stem: stem, video: video, masks: masks, outcome: &outcome)
+        return outcome
+    }
+
+    /// Marks `outcome` skipped when the done-record beside `stem` covers `input` as it is now.
+    private func skipIfDone(_ input: BatchInput, stem: String, outcome: inout BatchOutcome) -> Bool {
+        guard let record = DoneRecord.read(DoneRecord.path(forStem: stem)), record.covers(input.source, settings: settingsHash) else {
+            return false
+        }
+        outcome.status = .skipped
+        outcome.frames = record.frames
+        return true
+    }
+
+    /// Segments one video (the caller holds its lock) and writes its done-record; a failed or
+    /// stopped video leaves no outputs.
+    private func work(_ input: BatchInput, stem: String, video: String?, masks: String?, outcome: inout BatchOutcome) {
+        let recordPath = DoneRecord.path(forStem: stem)
+        do {
+            unlink(recordPath)
+            let result = try segment(input, video: video, masks: masks)
+            outcome.frames = max(result.framesWritten, result.masksWritten)
+            outcome.seconds = result.seconds
+            outcome.fps = result.framesPerSecond
+            if result.interrupted {
+                outcome.status = .stopped
+                BatchRunner.remove(outcome.outputs)
+                return
+            }
+            if let fingerprint = DoneRecord.fingerprint(input.source) {
+                try DoneRecord(input: input.source, size: fingerprint.size, modified: fingerprint.modified, settings: settingsHash,
+                               outputs: outcome.outputs, frames: outcome.frames, seconds: result.seconds).write(to: recordPath)
+            }
+        } catch {
+            outcome.status = stop.isRaised ? .stopped : .failed
+            outcome.error = describe(error)
+            BatchRunner.remove(outcome.outputs)
+        }
+    }
+
+    private func describe(_ error: Error) -> String {
+        (error as? VideoSegError)?.description(naming: settingNames) ?? String(describing: error)
+    }
+
+    /// Runs one video; its masks are written into a hidden folder renamed into place when complete
+    /// (emptied first: the caller's `VideoLock` keeps any other run out of it).
+    private func segment(_ input: BatchInput, video: String?, masks: String?) throws -> SegmentResult {
+        var configuration = template
+        configuration.input = input.source
+        configuration.output = video
+        configuration.overwrite = true
+        let partialMasks = masks.map { path -> String in
+            let url = URL(fileURLWithPath: path)
+            return url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).videoseg-partial").path
+        }
+        if let partialMasks {
+            try? FileManager.default.removeItem(atPath: partialMasks)
+            configuration.masks?.directory = partialMasks
+            configuration.masks?.overwrite = true
+        }
+        let pipeline = SegmentationPipeline(configuration: configuration, models: models)
+        running.withLock { $0[ObjectIdentifier(pipeline).hashValue] = pipeline }
+        defer { running.withLock { $0[ObjectIdentifier(pipeline).hashValue] = nil } }
+        if stop.isRaised { pipeline.requestStop() }
+        let result: SegmentResult
+        do {
+            result = try pipeline.run()
+        } catch {
+            if let partialMasks { try? FileManager.default.removeItem(atPath: partialMasks) }
+            throw error
+        }
+        if let masks, let partialMasks {
+            try? FileManager.default.removeItem(atPath: masks)
+            guard rename(partialMasks, masks) == 0 else {
+                throw VideoSegError.writeFailed(path: masks, reason: String(cString: strerror(errno)))
+            }
+        }
+        return result
+    }
+
+    private static func videoExtension(_ template: SegmentConfiguration) -> String {
+        if let output = template.output, !URL(fileURLWithPath: output).pathExtension.isEmpty {
+            return "." + URL(fileURLWithPath: output).pathExtension
+        }
+        return template.style.needsAlpha ? ".webm" : ".mp4"
+    }
+
+    private static func remove(_ outputs: [String]) {
+        for path in outputs { try? FileManager.default.removeItem(atPath: path) }
+    }
+
+    /// Rewrites the report with the outcomes so far, in input order.
+    private func writeReport() throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        var data = Data()
+        for index in inputs.indices {
+            guard let outcome = outcomes.current[index] else { continue }
+            data.append(try encoder.encode(outcome))
+            data.append(0x0A)
+        }
+        try AtomicFile.write(data, to: reportPath)
+    }
+}
+
+/// A batch's progress so far.
+public struct BatchProgress: Sendable {
+    public var videosTotal = 0
+    public var videosFinished = 0
+    public var done = 0
+    public var skipped = 0
+    public var failed = 0
+    public var frames = 0
+
+    mutating func note(_ outcome: BatchOutcome) {
+        videosFinished += 1
+        frames += outcome.status == .done ? outcome.frames : 0
+        switch outcome.status {
+        case .done: done += 1
+        case .skipped: skipped += 1
+        case .failed: failed += 1
+        case .stopped: break
+        }
+    }
+}

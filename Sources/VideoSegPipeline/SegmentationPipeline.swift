@@ -1,0 +1,150 @@
+import Foundation
+import VideoSegCore
+import VideoSegMedia
+import VideoSegModel
+import VideoSegOutput
+import VideoSegRender
+
+/// Segments a video: source → preprocess → inference → render → encode, with a mask branch
+/// after inference and the live outputs (virtual camera, preview) fed keep-latest after render;
+/// each stage a thread of its own, joined by bounded queues (backpressure,
+/// bounded memory). The first error cancels every stage; what was written is finalised into a
+/// playable file and the error is thrown once. `requestStop()` (Ctrl-C) stops reading and
+/// drains what was decoded.
+public final class SegmentationPipeline: Sendable {
+    /// The job.
+    public let configuration: SegmentConfiguration
+    /// Frames, packets and pooled buffers alive in this pipeline's runs (zero once a run ends).
+    public let census = ResourceCensus()
+    private let stop = StopFlag()
+    private let progressState = Locked(SegmentProgress())
+    /// The running run's stage threads, for the live busy times.
+    private let running = Locked<StageThreads?>(nil)
+    private let injectedFailure: InjectedFailure?
+    private let models: ModelCache?
+
+    /// Creates a pipeline; nothing is opened until `run`. With `models`, the model is borrowed
+    /// from the cache (and returned after the run) instead of loaded and prepared anew.
+    public convenience init(configuration: SegmentConfiguration, models: ModelCache? = nil) {
+        self.init(configuration: configuration, injectedFailure: nil, models: models)
+    }
+
+    /// Tests only: a pipeline whose stage `injectedFailure.stage` fails on purpose.
+    package init(configuration: SegmentConfiguration, injectedFailure: InjectedFailure?, models: ModelCache? = nil) {
+        self.configuration = configuration
+        self.injectedFailure = injectedFailure
+        self.models = models
+    }
+
+    /// Asks the run to stop reading input; frames already decoded are still written. Safe from
+    /// any thread, including a signal handler's queue.
+    public func requestStop() {
+        stop.raise()
+    }
+
+    /// A snapshot of the progress, for a display polling it.
+    public var progress: SegmentProgress { progressState.current }
+
+    /// Busy seconds per stage so far in the running run (or the last one), for live figures.
+    public var stageBusySeconds: [StageName: Double] { running.current?.busySeconds ?? [:] }
+
+    /// Runs the whole job and returns when every stage thread has ended.
+    public func run() throws -> SegmentResult {
+        let config = configuration
+        try config.checkOutputs()
+        let plan = try JobPlan(configuration: config, census: census, stop: stop, models: models)
+        defer { models?.checkin(plan.model) }
+        let policy = config.live ? InputPolicy.live : InputPolicy.recorded
+        try stop.throwIfRaised()
+        let outputs = try PipelineOutputs(plan: plan, configuration: config, policy: policy)
+        progressState.withLock { $0.framesExpected = config.expectedFrames(estimate: plan.source.estimatedFrameCount) }
+
+        let threads = StageThreads(injectedFailure: injectedFailure)
+        running.withLock { $0 = threads }
+        let completion = FrameCompletion(branches: outputs.branchCount, progress: progressState, observer: config.observer)
+        let depth = config.queueDepth
+        let virtualCameraSkipped = Locked(0)
+        let videoBranch = launchVideoBranch(plan: plan, outputs: outputs, threads: threads, completion: completion, depth: depth,
+                                            virtualCameraSkipped: virtualCameraSkipped)
+        var maskBranch: Outlet<Segmentation>?
+        if let writer = outputs.masks {
+            let toMasks: StageQueue<Segmentation> = threads.queue(capacity: depth)
+            threads.launch(MaskStage(writer: writer), from: toMasks, to: .end(completion))
+            maskBranch = .queue(toMasks)
+        }
+        let afterInference = Outlet.branches(video: videoBranch, masks: maskBranch)
+        let preprocess = PreprocessStage(preprocessor: plan.makePreprocessor(), census: census)
+        let inference = InferenceStage(plan: plan, census: census)
+        let sourceOutlet: Outlet<DecodedFrame>
+        if policy.keepsOnlyLatestFrame {
+            let slot: StageQueue<DecodedFrame> = threads.queue(capacity: 1)
+            threads.launch(FusedStage(preprocess, then: inference), from: slot, to: afterInference)
+            sourceOutlet = .keepLatest(slot) { [progressState] in progressState.withLock { $0.framesDropped += 1 } }
+        } else {
+            let toPreprocess: StageQueue<DecodedFrame> = threads.queue(capacity: depth), toInference: StageQueue<ModelInput> = threads.queue(capacity: depth)
+            threads.launch(preprocess, from: toPreprocess, to: .queue(toInference))
+            if inference.batchSize > 1 {
+                threads.launch(batching: inference, from: toInference, to: afterInference)
+            } else {
+                threads.launch(inference, from: toInference, to: afterInference)
+            }
+            sourceOutlet = .queue(toPreprocess)
+        }
+        let source = SourceStage(source: plan.source, policy: policy, maxFrames: config.maxFrames, duration: config.duration,
+                                 stop: stop, progress: progressState, injectedFailure: injectedFailure)
+        threads.launch(.source, closing: sourceOutlet.close) {
+            try source.run(into: sourceOutlet) { threads.addBusy(.source, since: $0) }
+        }
+
+        let startupSeconds = secondsSinceProcessStart()
+        let cpuAtStart = processCPUSeconds()
+        let failure = threads.wait()
+        let runCPUSeconds = processCPUSeconds() - cpuAtStart
+        let seconds = monotonicSeconds() - completion.started
+        if failure == nil && source.framesDecoded == 0 {
+            // Nothing decoded is not a result: leave nothing behind and say why.
+            outputs.discard()
+            throw stop.isRaised ? VideoSegError.stopped : VideoSegError.notAVideo(path: config.input, reason: "no video frame could be decoded")
+        }
+        try outputs.finish(after: failure)
+        progressState.withLock { $0.seconds = seconds }
+        var result = SegmentResult(plan: plan, outputs: outputs, source: source, progress: progressState.current, seconds: seconds,
+                                   interrupted: stop.isRaised, stageSeconds: threads.busySeconds, output: config.output,
+                                   maskDirectory: config.masks?.directory, virtualCameraSkipped: virtualCameraSkipped.current)
+        result.startupSeconds = startupSeconds
+        result.runCPUSeconds = runCPUSeconds
+        result.stageTimings = Dictionary(uniqueKeysWithValues: threads.stageTimings.map { ($0.key.rawValue, $0.value) })
+        return result
+    }
+
+    /// Starts the video branch's stages (render, then the encoder and the live outputs) when the
+    /// job draws frames; returns where the inference stage hands them on.
+    private func launchVideoBranch(plan: JobPlan, outputs: PipelineOutputs, threads: StageThreads, completion: FrameCompletion,
+                                   depth: Int, virtualCameraSkipped: Locked<Int>) -> Outlet<SegmentedFrame>?
+    {
+        guard let target = outputs.renderTarget else { return nil }
+        let toRender: StageQueue<SegmentedFrame> = threads.queue(capacity: depth)
+        var afterRender: Outlet<RenderedFrame> = .end(completion)
+        if let sink = outputs.sink {
+            let toEncode: StageQueue<RenderedFrame> = threads.queue(capacity: depth)
+            threads.launch(EncodeStage(sink: sink), from: toEncode, to: .end(completion))
+            afterRender = .queue(toEncode)
+        }
+        // The live outputs: one slot each, a newer frame replacing one not yet taken, so a
+        // slow reader of the device or a slow JPEG encode never holds the video back.
+        var taps: [Outlet<RenderedFrame>] = []
+        if let camera = outputs.virtualCamera {
+            let slot: StageQueue<RenderedFrame> = threads.queue(capacity: 1)
+            threads.launch(VirtualCameraStage(camera: camera), from: slot, to: .discard)
+            taps.append(.keepLatest(slot) { virtualCameraSkipped.withLock { $0 += 1 } })
+        }
+        if let observer = configuration.observer {
+            let slot: StageQueue<RenderedFrame> = threads.queue(capacity: 1)
+            threads.launch(PreviewStage(observer: observer, target: target), from: slot, to: .discard)
+            taps.append(Outlet.keepLatest(slot) {}.gated { observer.wantsPictures })
+        }
+        threads.launch(RenderStage(plan: plan, target: target, background: outputs.background, census: census), from: toRender,
+                       to: .tapped(afterRender, taps: taps))
+        return .queue(toRender)
+    }
+}

@@ -1,0 +1,23 @@
+import VideoSegCore
+import VideoSegMedia
+import VideoSegModel
+import VideoSegOutput
+import VideoSegRender
+
+// The values the stages hand on. Each owns what it carries; what a stage does not hand on is
+// released when the stage returns (buffers back to their pools, frames freed).
+
+/// The preprocess stage's output: the decoded frame (rendering still needs it) and its model
+/// input tensor.
+struct ModelInput: @unchecked Sendable {
+    // @unchecked: single-owner hand-off between stage threads.
+    package let frame: DecodedFrame
+    package let tensor: PooledBuffer<Float>
+}
+
+/// The inference stage's output: the decoded frame and its segmentation.
+struct SegmentedFrame: @unchecked Sendable {
+    // @unchecked: single-owner hand-off between stage threads.
+    package let frame: DecodedFrame
+    package let segmentation: Segmentation
+}

@@ -1,0 +1,40 @@
+import VideoSegCore
+import VideoSegMedia
+import VideoSegModel
+import VideoSegOutput
+import VideoSegRender
+
+/// Model input → segmentation: the forward pass and the argmax, then what refining the edges
+/// needs (probabilities, smoothing, the foreground), all at the model's resolution. The tensor
+/// goes back to its pool as soon as the model has read it.
+///
+/// With a batch size above one (`BatchingStage`), the frames of a batch go through one forward
+/// pass and are refined one by one in their order, so smoothing sees them as it would singly.
+final class InferenceStage: BatchingStage, @unchecked Sendable {
+    // @unchecked: the model and refiner are used by this stage's thread only.
+    package let name = StageName.inference
+    private let model: SegmentationModel
+    private let refiner: ScoreRefiner
+
+    package init(plan: JobPlan, census: ResourceCensus?) {
+        model = plan.model
+        refiner = plan.makeScoreRefiner(census: census)
+    }
+
+    /// Frames per forward pass: the batch the model was prepared for.
+    package var batchSize: Int { model.batch }
+
+    package func process(_ input: ModelInput, ticket: FrameTicket) throws -> SegmentedFrame {
+        try process(batch: [input])[0]
+    }
+
+    package func process(batch inputs: [ModelInput]) throws -> [SegmentedFrame] {
+        let classes = inputs.map { _ in refiner.obtainClassMap() }
+        let scores = refiner.wantsScores ? inputs.map { _ in refiner.obtainScores()! } : nil
+        try model.segment(frames: inputs.map { UnsafePointer($0.tensor.baseAddress) }, into: classes.map(\.buffer),
+                          scores: scores?.map(\.buffer))
+        return inputs.indices.map { index in
+            SegmentedFrame(frame: inputs[index].frame, segmentation: refiner.refine(classes: classes[index], scores: scores?[index]))
+        }
+    }
+}

@@ -1,0 +1,71 @@
+import VideoSegCore
+import VideoSegMedia
+import VideoSegModel
+
+/// The weight of the foreground (the tinted classes) at every sample of a plane, 0…256: the
+/// interpolated foreground probability with soft edges, 0 or 256 by the interpolated class with
+/// hard ones. What the effects mix the picture and the effect with, and a cut-out's alpha.
+struct ForegroundWeights {
+    package private(set) var values: [UInt16] = []
+    package let width: Int
+    package let height: Int
+
+    package init(width: Int, height: Int) {
+        self.width = width
+        self.height = height
+        values = [UInt16](repeating: 0, count: width * height)
+    }
+
+    /// Fills the weights of `segmentation` read through `sampler`.
+    mutating func fill(from segmentation: Segmentation, sampler: BilinearSampler, soft: Bool, tinted: [Bool]) {
+        if soft, let foreground = segmentation.foreground {
+            fillSoft(UnsafePointer(foreground.baseAddress), sampler: sampler)
+            return
+        }
+        let width = self.width
+        values.withUnsafeMutableBufferPointer { output in
+            sampler.columns.withUnsafeBufferPointer { columns in
+                for y in 0..<height {
+                    let tap = sampler.rows[y]
+                    let row = output.baseAddress! + y * width
+                    for x in 0..<width {
+                        let id = Int(segmentation.classAt(row: tap, column: columns[x], sampler: sampler))
+                        row[x] = id < tinted.count && tinted[id] ? 256 : 0
+                    }
+                }
+            }
+        }
+    }
+
+    /// Soft weights a row at a time: the probability interpolated down the map once per row,
+    /// then across per sample; runs where both cells agree (all background, all foreground)
+    /// need no arithmetic.
+    private mutating func fillSoft(_ foreground: UnsafePointer<Float>, sampler: BilinearSampler) {
+        let width = self.width, length = sampler.lineLength
+        var line = [Float](repeating: 0, count: length)
+        let first = sampler.columnLineIndices.first
+        values.withUnsafeMutableBufferPointer { output in
+            line.withUnsafeMutableBufferPointer { line in
+                first.withUnsafeBufferPointer { first in
+                    sampler.columns.withUnsafeBufferPointer { columns in
+                        for y in 0..<height {
+                            let tap = sampler.rows[y]
+                            for j in 0..<length {
+                                let offset = sampler.lineOffset(j)
+                                let a = foreground[tap.first + offset], b = foreground[tap.second + offset]
+                                line[j] = a + (b - a) * tap.weight
+                            }
+                            let row = output.baseAddress! + y * width
+                            for x in 0..<width {
+                                let j0 = Int(first[x])
+                                let a = line[j0], b = line[min(j0 + 1, length - 1)]
+                                let p = a == b ? a : a + (b - a) * columns[x].weight
+                                row[x] = UInt16(min(256, max(0, p * 256 + 0.5)))
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
