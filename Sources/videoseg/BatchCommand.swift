@@ -78,7 +78,7 @@ struct BatchCommand: ParsableCommand {
         do {
             var template = try job.configuration(input: "", defaultOutput: "video.mp4")
             template.includeAudio = !noAudio
-            var selected = try BatchInput.collect(inputs, listFile: list)
+            var selected = try BatchInput.collect(inputs, listFile: list, excluding: outputDir)
             if let shard, let (index, count) = BatchCommand.parseShard(shard) { selected = BatchInput.shard(selected, index: index, count: count) }
             if printPlan { return try BatchCommand.writePlan(selected) }
             runner = BatchRunner(template: template, inputs: selected, outputDirectory: outputDir, jobs: jobs, reportPath: report)

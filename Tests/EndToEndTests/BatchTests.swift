@@ -130,6 +130,42 @@ extension EndToEnd {
             #expect(!left.contains { $0.contains("videoseg-lock") || $0.contains("partial") }, "\(left)")
         }
 
+        /// `a b.mp4` and `a_b.mp4` clean to one name: each still gets its own output, with its own
+        /// frames, and a rerun skips both.
+        @Test func namesThatCleanAlikeGetTheirOwnOutputs() throws {
+            let scratch = try Scratch()
+            let folder = scratch.path("in"), out = scratch.path("out")
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            try ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=96x64:rate=10", "-frames:v", "3", "-c:v", "libx264", folder + "/a b.mp4"])
+            try ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=96x64:rate=10", "-frames:v", "5", "-c:v", "libx264", folder + "/a_b.mp4"])
+            let arguments = ["batch", folder, "--output-dir", out, "--model", try makeChannelModel(in: scratch), "--threads", "1"]
+            let first = try videoseg(arguments)
+            #expect(first.status == 0, "\(first.stderr)")
+            #expect(statuses(try report(out)) == ["a b.mp4": "done", "a_b.mp4": "done"])
+            let outputs = try report(out).map { ($0["outputs"] as! [String])[0] }
+            try #require(Set(outputs).count == 2, "\(outputs)")
+            #expect(try Probe.decodedFrameCount(outputs[0]) == 3 && Probe.decodedFrameCount(outputs[1]) == 5, "\(outputs)")
+            let second = try videoseg(arguments)
+            #expect(second.status == 0, "\(second.stderr)")
+            #expect(statuses(try report(out)) == ["a b.mp4": "skipped", "a_b.mp4": "skipped"])
+            #expect(try report(out).map { ($0["outputs"] as! [String])[0] } == outputs)
+        }
+
+        /// An output folder inside the input folder is not read as input by the next run.
+        @Test func anOutputFolderInsideTheInputsIsNotInput() throws {
+            let scratch = try Scratch()
+            let folder = scratch.path("in")
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            try ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=96x64:rate=10", "-frames:v", "3", "-c:v", "libx264", folder + "/v1.mp4"])
+            let arguments = ["batch", folder, "--output-dir", folder + "/out", "--model", try makeChannelModel(in: scratch), "--threads", "1"]
+            for expected in ["done", "skipped"] {
+                let run = try videoseg(arguments)
+                #expect(run.status == 0, "\(run.stderr)")
+                #expect(statuses(try report(folder + "/out")) == ["v1.mp4": expected])
+            }
+            #expect(!FileManager.default.fileExists(atPath: folder + "/out/out"))
+        }
+
         @Test func aStopMidBatchLeavesOnlyFinishedVideos() throws {
             let scratch = try Scratch()
             // Clips long enough (about a second each here) that the batch is far from done when the
