@@ -62,6 +62,7 @@ extension VideoSegCommand {
     static func main() {
         StopSignals.blockInAllThreads()
         keepLargeBuffersMapped()
+        ResourceLimits.raiseOpenFileLimit()
         main(nil)
     }
 
