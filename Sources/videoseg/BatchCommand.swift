@@ -33,6 +33,9 @@ struct BatchCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Write the report here instead of DIR/batch-report.jsonl.", valueName: "file"))
     var report: String?
 
+    @Option(name: .long, help: ArgumentHelp("How long to wait for a video another videoseg run is writing (default: until that run lets go; 0: report it failed at once).", valueName: "seconds"))
+    var lockWait: Double?
+
     @Flag(name: .long, help: "Do no work: print the inputs (after --shard) as JSON lines, {\"input\", \"name\"}, name being the outputs' path below DIR without the ending.")
     var printPlan = false
 
@@ -45,6 +48,7 @@ struct BatchCommand: ParsableCommand {
         guard jobs >= 1 && jobs <= 64 else { throw ValidationError("--jobs must be between 1 and 64") }
         if job.output != nil { throw ValidationError("batch names its outputs after the inputs: use --output-dir, not -o") }
         if inputs.isEmpty && list == nil { throw ValidationError("give input files or folders, or --list FILE") }
+        if let lockWait, !(lockWait >= 0) { throw ValidationError("--lock-wait must be 0 or more seconds") }
         if let shard, BatchCommand.parseShard(shard) == nil { throw ValidationError("--shard: expected I/N with 0 ≤ I < N, got \"\(shard)\"") }
     }
 
@@ -82,6 +86,7 @@ struct BatchCommand: ParsableCommand {
             if let shard, let (index, count) = BatchCommand.parseShard(shard) { selected = BatchInput.shard(selected, index: index, count: count) }
             if printPlan { return try BatchCommand.writePlan(selected) }
             runner = BatchRunner(template: template, inputs: selected, outputDirectory: outputDir, jobs: jobs, reportPath: report)
+            runner.lockWait = lockWait
         } catch {
             throw ExitStatus.report(error)
         }

@@ -107,7 +107,7 @@ extension EndToEnd {
             let clips = try makeClips(scratch)
             let out = scratch.path("out")
             let arguments = ["batch", clips + "/clip0.mp4", clips + "/clip1.mp4", "--output-dir", out, "--masks", "m", "--no-video",
-                             "--model", try makeChannelModel(in: scratch), "--threads", "1"]
+                             "--model", try makeChannelModel(in: scratch), "--threads", "1", "--lock-wait", "0"]
             // Another run at clip0: it holds the video's lock and is writing its masks.
             let theirs = out + "/.clip0.masks.videoseg-partial"
             try FileManager.default.createDirectory(atPath: theirs, withIntermediateDirectories: true)
@@ -128,6 +128,38 @@ extension EndToEnd {
             #expect(statuses(try report(out)) == ["clip0.mp4": "done", "clip1.mp4": "skipped"])
             let left = try FileManager.default.contentsOfDirectory(atPath: out)
             #expect(!left.contains { $0.contains("videoseg-lock") || $0.contains("partial") }, "\(left)")
+        }
+
+        /// By default a batch waits for a video another run holds, then does it (that run died)
+        /// or finds it done; two batches at once on one folder both end 0, and the report on
+        /// disk has every video of both, none failed.
+        @Test func batchesOnOneFolderWaitForEachOtherAndKeepEachOthersLines() throws {
+            let scratch = try Scratch()
+            let clips = try makeClips(scratch, count: 3)
+            let out = scratch.path("out"), model = try makeChannelModel(in: scratch)
+            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+            let common = ["--output-dir", out, "--model", model, "--threads", "1", "--codec", "mpeg4"]
+            let held = open(out + "/.clip0.videoseg-lock", O_RDWR | O_CREAT, 0o644)
+            try #require(held >= 0 && flock(held, LOCK_EX | LOCK_NB) == 0)
+            let waiting = try LiveProcess(["batch", clips + "/clip0.mp4"] + common)
+            Thread.sleep(forTimeInterval: 2)
+            // Still waiting: nothing finished, so no report yet (it used to fail the video at once).
+            #expect(!FileManager.default.fileExists(atPath: out + "/batch-report.jsonl"), "\(waiting.stderr)")
+            close(held)
+            let waited = waiting.wait(timeout: 120)
+            #expect(waited.status == 0, "\(waiting.stderr)")
+            #expect(statuses(try report(out)) == ["clip0.mp4": "done"])
+
+            // Two at once, sharing clip1 (and the report with the line for clip0).
+            let first = try LiveProcess(["batch", clips + "/clip1.mp4", clips + "/clip2.mp4"] + common)
+            let second = try LiveProcess(["batch", clips + "/clip2.mp4", clips + "/clip1.mp4"] + common)
+            #expect(first.wait(timeout: 120).status == 0, "\(first.stderr)")
+            #expect(second.wait(timeout: 120).status == 0, "\(second.stderr)")
+            let lines = statuses(try report(out))
+            #expect(lines.count == 3 && lines["clip0.mp4"] == "done", "\(lines)")
+            #expect(!lines.values.contains("failed"), "\(lines)")
+            #expect(Set(lines.values).isSubset(of: ["done", "skipped"]), "\(lines)")
+            for clip in ["clip0", "clip1", "clip2"] { #expect(try Probe.decodedFrameCount(out + "/\(clip).segmented.mp4") == 25) }
         }
 
         /// `a b.mp4` and `a_b.mp4` clean to one name: each still gets its own output, with its own

@@ -37,6 +37,11 @@ public final class BatchRunner: @unchecked Sendable {
     /// says otherwise (the Ray driver gives each task its own and merges them).
     public let reportPath: String
 
+    /// How long a video another run is writing is waited for, in seconds: nil (the default) as
+    /// long as that run holds it, then the video is found done (skipped) or taken over; 0 not at
+    /// all, the video is reported failed at once (the Ray driver waits and retries by itself).
+    public var lockWait: Double?
+
     public init(template: SegmentConfiguration, inputs: [BatchInput], outputDirectory: String, jobs: Int, reportPath: String? = nil) {
         var template = template
         // The cores are shared between the videos that run at once.
@@ -103,10 +108,10 @@ public final class BatchRunner: @unchecked Sendable {
         let lock: VideoLock
         do {
             try FileManager.default.createDirectory(atPath: (stem as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            lock = try VideoLock(stem: stem, output: video ?? masks ?? stem)
+            lock = try VideoLock(stem: stem, output: video ?? masks ?? stem, wait: lockWait, stopped: { stop.isRaised })
         } catch {
             // Another run's video, or an unwritable folder: nothing here is ours to remove.
-            outcome.status = .failed
+            outcome.status = stop.isRaised ? .stopped : .failed
             outcome.error = BatchRunner.describe(error)
             return outcome
         }
@@ -204,11 +209,22 @@ public final class BatchRunner: @unchecked Sendable {
         for path in outputs { try? FileManager.default.removeItem(atPath: path) }
     }
 
-    /// Rewrites the report with the outcomes so far, in input order.
+    /// Rewrites the report with the outcomes so far, in input order, after the lines other
+    /// batches wrote there for videos that are not this batch's: two batches on one output
+    /// folder each keep the other's results (the folder's lock makes each rewrite see the last).
     private func writeReport() throws {
+        let folder = open((reportPath as NSString).deletingLastPathComponent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if folder >= 0 { flock(folder, LOCK_EX) }
+        defer { if folder >= 0 { close(folder) } }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var data = Data()
+        let ours = Set(inputs.map(\.source))
+        for line in (FileManager.default.contents(atPath: reportPath) ?? Data()).split(separator: 0x0A) {
+            guard let outcome = try? JSONDecoder().decode(BatchOutcome.self, from: Data(line)), !ours.contains(outcome.input) else { continue }
+            data.append(contentsOf: line)
+            data.append(0x0A)
+        }
         for index in inputs.indices {
             guard let outcome = outcomes.current[index] else { continue }
             data.append(try encoder.encode(outcome))
