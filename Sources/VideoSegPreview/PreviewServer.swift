@@ -188,7 +188,7 @@ public final class PreviewServer: LiveObserver, @unchecked Sendable {
     /// A network error as a person reads it ("Address already in use").
     static func describe(_ error: Error) -> String {
         if let io = error as? IOError { return String(cString: strerror(io.errnoCode)) }
-        return String(describing: error)
+        return ErrorLine.describe(error)
     }
 }
 

@@ -11,8 +11,9 @@ struct BatchCommand: ParsableCommand {
             Outputs mirror the inputs below --output-dir: a/b.mov → DIR/a/b.segmented.mp4 (and \
             DIR/a/b.masks/ with --masks), each with a small done-record beside it; a rerun skips \
             videos whose input and settings are unchanged. DIR/batch-report.jsonl gets one line per \
-            video. Exit codes: 0 every video done or skipped; 2 some failed (see the report); 64 bad \
-            usage; 130 stopped (unfinished videos leave no output).
+            video. Exit codes: 0 every video done or skipped; 2 some failed (see the report); 1 the \
+            output folder or the report cannot be written (one line says why); 64 bad usage; 130 \
+            stopped (unfinished videos leave no output).
             """)
 
     @Argument(help: "Video files, and folders searched recursively for videos.")
@@ -94,13 +95,16 @@ struct BatchCommand: ParsableCommand {
         let display = BatchDisplay(runner: runner, quiet: job.quiet)
         display.start()
         let outcomes: [BatchOutcome]
+        // The videos' results are shown even when the report cannot be written (then exit 1).
+        var reportFailure: Error?
         do {
             outcomes = try runner.run()
         } catch {
-            display.stop()
-            throw ExitStatus.report(error)
+            outcomes = runner.finishedOutcomes
+            reportFailure = error
         }
         display.stop()
+        if let reportFailure, outcomes.isEmpty { throw ExitStatus.report(reportFailure) }
         withExtendedLifetime(signals) {}
         let count = { (status: BatchOutcome.Status) in outcomes.filter { $0.status == status }.count }
         if !job.quiet {
@@ -110,7 +114,9 @@ struct BatchCommand: ParsableCommand {
             let stopped = outcomes.count < runner.inputs.count || count(.stopped) > 0 ? ", stopped early" : ""
             Terminal.error("batch: \(count(.done)) done, \(count(.skipped)) skipped, \(count(.failed)) failed of \(runner.inputs.count) videos; models prepared: \(runner.modelsLoaded); report \(runner.reportPath)\(stopped)")
         }
+        if let reportFailure { Terminal.error("error: \(ErrorLine.describe(reportFailure))") }
         if outcomes.count < runner.inputs.count || count(.stopped) > 0 { throw ExitCode(ExitStatus.interrupted) }
+        if reportFailure != nil { throw ExitCode(ExitStatus.failure) }
         if count(.failed) > 0 { throw ExitCode(2) }
     }
 }

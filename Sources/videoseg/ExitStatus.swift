@@ -15,13 +15,7 @@ enum ExitStatus {
             Terminal.error(VideoSegError.stopped.description)
             return ExitCode(interrupted)
         }
-        let message: String
-        if let error = error as? VideoSegError {
-            message = error.description
-        } else {
-            message = String(describing: error)
-        }
-        Terminal.error("error: \(message)")
+        Terminal.error("error: \(ErrorLine.describe(error))")
         return ExitCode(failure)
     }
 }

@@ -162,6 +162,43 @@ extension EndToEnd {
             for clip in ["clip0", "clip1", "clip2"] { #expect(try Probe.decodedFrameCount(out + "/\(clip).segmented.mp4") == 25) }
         }
 
+        /// A read-only output folder: each video fails with one line naming its output and the
+        /// cause, then one line for the report, exit 1; a folder that cannot be made is one line.
+        /// No Foundation dump ("Error Domain=...") anywhere.
+        @Test func aReadOnlyOutputFolderIsOneLineEach() throws {
+            let scratch = try Scratch()
+            let clips = try makeClips(scratch, count: 1)
+            let folder = scratch.path("readonly")
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            // root writes through permissions: a read-only mount instead.
+            if geteuid() == 0 {
+                try #require(try runProcess("/bin/mount", ["-t", "tmpfs", "-o", "ro", "tmpfs", folder]).status == 0, "cannot mount a read-only folder")
+            } else {
+                try #require(chmod(folder, 0o555) == 0)
+            }
+            defer { if geteuid() == 0 { _ = try? runProcess("/bin/umount", [folder]) } else { chmod(folder, 0o755) } }
+            let cause = geteuid() == 0 ? "Read-only file system" : "Permission denied"
+            let model = try makeChannelModel(in: scratch)
+
+            let arguments = ["batch", clips + "/clip0.mp4", "--output-dir", folder, "--model", model, "--threads", "1"]
+            let quiet = try videoseg(arguments + ["-q"])
+            #expect(quiet.status == 1)
+            #expect(quiet.stderr == "videoseg: error: \(folder)/batch-report.jsonl: write failed: \(cause)\n", "\(quiet.stderr)")
+            let run = try videoseg(arguments)
+            #expect(run.status == 1)
+            let lines = run.stderr.split(separator: "\n").map(String.init)
+            #expect(lines.contains("videoseg: failed: \(folder)/clip0.segmented.mp4: cannot write output: \(cause)"), "\(run.stderr)")
+            #expect(lines.last == "videoseg: error: \(folder)/batch-report.jsonl: write failed: \(cause)", "\(run.stderr)")
+            #expect(!run.stderr.contains("Error Domain"))
+
+            let deeper = try videoseg(["batch", clips + "/clip0.mp4", "--output-dir", folder + "/sub", "--model", model, "--threads", "1"])
+            #expect(deeper.status == 1)
+            #expect(deeper.stderr == "videoseg: error: \(folder)/sub: cannot write output: \(cause)\n", "\(deeper.stderr)")
+            let masks = try videoseg(["segment", clips + "/clip0.mp4", "--no-video", "--masks", folder + "/m", "--model", model])
+            #expect(masks.status == 1)
+            #expect(masks.stderr == "videoseg: error: \(folder)/m: cannot write output: cannot create the folder: \(cause)\n", "\(masks.stderr)")
+        }
+
         /// `a b.mp4` and `a_b.mp4` clean to one name: each still gets its own output, with its own
         /// frames, and a rerun skips both.
         @Test func namesThatCleanAlikeGetTheirOwnOutputs() throws {

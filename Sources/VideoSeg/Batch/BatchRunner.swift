@@ -67,8 +67,13 @@ public final class BatchRunner: @unchecked Sendable {
 
     /// Runs every video and returns their outcomes in input order.
     public func run() throws -> [BatchOutcome] {
-        try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
-        try FileManager.default.createDirectory(atPath: (reportPath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        for folder in [outputDirectory, (reportPath as NSString).deletingLastPathComponent] {
+            do {
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            } catch {
+                throw VideoSegError.outputNotWritable(path: folder, reason: ErrorLine.cause(of: error))
+            }
+        }
         progressState.withLock { $0.videosTotal = inputs.count }
         let next = Locked(0)
         let group = DispatchGroup()
@@ -91,7 +96,14 @@ public final class BatchRunner: @unchecked Sendable {
         }
         group.wait()
         try writeReport()
-        return inputs.indices.compactMap { outcomes.current[$0] }
+        return finishedOutcomes
+    }
+
+    /// The outcomes of the videos finished so far, in input order (what a caller can still
+    /// show when `run` threw because the report could not be written).
+    public var finishedOutcomes: [BatchOutcome] {
+        let current = outcomes.current
+        return inputs.indices.compactMap { current[$0] }
     }
 
     /// The settings a done-record's hash covers: everything that changes what a video's outputs hold.
@@ -159,7 +171,7 @@ public final class BatchRunner: @unchecked Sendable {
     }
 
     private static func describe(_ error: Error) -> String {
-        (error as? VideoSegError)?.description ?? String(describing: error)
+        ErrorLine.describe(error)
     }
 
     /// Runs one video; its masks are written into a hidden folder renamed into place when complete

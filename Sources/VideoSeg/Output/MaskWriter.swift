@@ -92,7 +92,7 @@ final class MaskWriter: @unchecked Sendable {
             do {
                 try manager.createDirectory(at: directory, withIntermediateDirectories: true)
             } catch {
-                throw VideoSegError.outputNotWritable(path: directory.path, reason: "cannot create the folder")
+                throw VideoSegError.outputNotWritable(path: directory.path, reason: "cannot create the folder: \(ErrorLine.cause(of: error))")
             }
             return (true, try RunLock(path: lockPath, output: directory.path))
         }
