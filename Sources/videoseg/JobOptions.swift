@@ -89,6 +89,8 @@ struct JobOptions: ParsableArguments {
         if let blurRadius, !(1...500).contains(blurRadius) { throw ValidationError("--blur-radius must be between 1 and 500") }
         if style == .replace && background == nil { throw ValidationError("--style replace needs --background FILE or COLOR (e.g. #00B140)") }
         if background != nil && style != .replace { throw ValidationError("--background goes with --style replace") }
+        if let background, let problem = BackgroundSpec.problem(background) { throw ValidationError("--background \(problem)") }
+        if let output, let problem = PictureSequencePattern.problem(inOutput: output) { throw ValidationError("--output \(output): \(problem)") }
         try ResourceLimits.checkThreads(threads)
         try ResourceLimits.checkQueueDepth(queueDepth)
         if let maxFrames, maxFrames <= 0 { throw ValidationError("--max-frames must be at least 1") }
