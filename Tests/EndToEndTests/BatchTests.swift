@@ -199,6 +199,26 @@ extension EndToEnd {
             #expect(masks.stderr == "videoseg: error: \(folder)/m: cannot write output: cannot create the folder: \(cause)\n", "\(masks.stderr)")
         }
 
+        /// batch takes segment's `--progress` (none: only the summary line) and `-o` picks each
+        /// video's container by its extension; a picture-sequence `-o` is refused.
+        @Test func progressAndOutputMeanWhatTheySayInABatch() throws {
+            let scratch = try Scratch()
+            let clips = try makeClips(scratch, count: 1)
+            let out = scratch.path("out"), model = try makeChannelModel(in: scratch)
+            let run = try videoseg(["batch", clips + "/clip0.mp4", "--output-dir", out, "--model", model, "--threads", "1", "--progress", "none",
+                                    "-o", ".mkv"])
+            #expect(run.status == 0, "\(run.stderr)")
+            let lines = run.stderr.split(separator: "\n")
+            #expect(lines.count == 1 && lines[0].hasPrefix("videoseg: batch: 1 done, 0 skipped, 0 failed of 1 videos"), "\(run.stderr)")
+            #expect(try Probe.decodedFrameCount(out + "/clip0.segmented.mkv") == 25)
+            #expect(!FileManager.default.fileExists(atPath: out + "/clip0.segmented.mp4"))
+            let refused = try videoseg(["batch", clips + "/clip0.mp4", "--output-dir", out, "--model", model, "-o", "frames/%06d.png"])
+            #expect(refused.status == 64 && refused.stderr.contains("-o only picks the container"), "\(refused.stderr)")
+            let help = try videoseg(["batch", "--help"])
+            let words = help.stdout.split(whereSeparator: { $0 == " " || $0 == "\n" }).joined(separator: " ")
+            #expect(words.contains("-o picks every video's container by its extension alone"), "\(help.stdout)")
+        }
+
         /// `a b.mp4` and `a_b.mp4` clean to one name: each still gets its own output, with its own
         /// frames, and a rerun skips both.
         @Test func namesThatCleanAlikeGetTheirOwnOutputs() throws {
