@@ -7,11 +7,12 @@ import Foundation
 public enum ErrorLine {
     public static func describe(_ error: Error) -> String {
         if let error = error as? VideoSegError { return error.description }
-        let error = error as NSError
-        guard error.domain == NSCocoaErrorDomain || error.domain == NSPOSIXErrorDomain else {
+        let bridged = error as NSError
+        guard bridged.domain == NSCocoaErrorDomain || bridged.domain == NSPOSIXErrorDomain else {
+            // A Swift error of its own (its description is its message), never the bridged dump.
             return String(describing: error).split(whereSeparator: \.isNewline).joined(separator: " ")
         }
-        let path = error.userInfo[NSFilePathErrorKey] as? String ?? (error.userInfo[NSURLErrorKey] as? URL)?.path
+        let path = bridged.userInfo[NSFilePathErrorKey] as? String ?? (bridged.userInfo[NSURLErrorKey] as? URL)?.path
         let reason = cause(of: error)
         return path.map { "\($0): \(reason)" } ?? reason
     }

@@ -147,5 +147,7 @@ import Testing
         }
         #expect(ErrorLine.describe(VideoSegError.inputNotFound(path: "x.mp4")) == VideoSegError.inputNotFound(path: "x.mp4").description)
         #expect(ErrorLine.cause(of: POSIXError(.EROFS)) == "Read-only file system")
+        struct OwnError: Error, CustomStringConvertible { var description: String { "a message of its own" } }
+        #expect(ErrorLine.describe(OwnError()) == "a message of its own")
     }
 }
