@@ -75,7 +75,7 @@ let package = Package(
         .target(name: "VideoSegMedia", dependencies: ["VideoSegCore", "CFFmpeg", .product(name: "Logging", package: "swift-log")]),
         .target(name: "VideoSegModel", dependencies: ["VideoSegCore", "CTorchBridge"]),
         .target(name: "VideoSegRender", dependencies: ["VideoSegCore", "VideoSegMedia", "VideoSegModel"]),
-        .target(name: "VideoSegOutput", dependencies: ["VideoSegCore", "VideoSegMedia", "VideoSegModel"]),
+        .target(name: "VideoSegOutput", dependencies: ["VideoSegCore", "VideoSegMedia", "VideoSegModel", "VideoSegRender"]),
         .target(
             name: "VideoSegPipeline",
             dependencies: ["VideoSegCore", "VideoSegMedia", "VideoSegModel", "VideoSegRender", "VideoSegOutput"]
@@ -98,6 +98,7 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

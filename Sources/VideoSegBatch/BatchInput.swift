@@ -20,8 +20,9 @@ public struct BatchInput: Equatable, Sendable {
 
     /// The inputs of `arguments` (files, and folders searched recursively for videos) and of
     /// `listFile` (one path or URL a line; blank lines and `#` comments skipped), named, in a
-    /// deterministic order.
-    public static func collect(_ arguments: [String], listFile: String?) throws -> [BatchInput] {
+    /// deterministic order. A folder's search leaves out `outputDirectory` (an output folder
+    /// inside an input folder would otherwise be read as input on the next run, deeper each time).
+    public static func collect(_ arguments: [String], listFile: String?, excluding outputDirectory: String? = nil) throws -> [BatchInput] {
         var sources: [String] = []
         let manager = FileManager.default
         for argument in arguments {
@@ -30,11 +31,7 @@ public struct BatchInput: Equatable, Sendable {
                 throw VideoSegError.inputNotFound(path: argument)
             }
             if isDirectory.boolValue {
-                let root = URL(fileURLWithPath: argument)
-                let found = manager.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey])?
-                    .compactMap { $0 as? URL }
-                    .filter { videoExtensions.contains($0.pathExtension.lowercased()) && !$0.lastPathComponent.hasPrefix(".") } ?? []
-                sources += found.map(\.path).sorted()
+                sources += videos(in: argument, excluding: outputDirectory)
             } else {
                 sources.append(argument)
             }
@@ -47,6 +44,24 @@ public struct BatchInput: Equatable, Sendable {
         var seen = Set<String>()
         let unique = sources.filter { seen.insert(isURL($0) ? $0 : URL(fileURLWithPath: $0).standardizedFileURL.path).inserted }
         return named(unique)
+    }
+
+    /// The videos below `folder`, sorted, none of them inside `excluded`.
+    private static func videos(in folder: String, excluding excluded: String?) -> [String] {
+        let resolved = { (path: String) in URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path }
+        let skip = excluded.map(resolved)
+        guard let enumerator = FileManager.default.enumerator(at: URL(fileURLWithPath: folder), includingPropertiesForKeys: [.isRegularFileKey]) else {
+            return []
+        }
+        var found: [String] = []
+        for case let url as URL in enumerator {
+            if let skip, resolved(url.path) == skip {
+                enumerator.skipDescendants()
+                continue
+            }
+            if videoExtensions.contains(url.pathExtension.lowercased()) && !url.lastPathComponent.hasPrefix(".") { found.append(url.path) }
+        }
+        return found.sorted()
     }
 
     /// The text of a list file, read to its end through a file handle, so a pipe works too
@@ -78,7 +93,8 @@ public struct BatchInput: Equatable, Sendable {
 
     /// Names for `sources`: their paths below the deepest folder they share, without the
     /// extension, except where two would meet (`b.mov`, `b.mkv`): those keep it. URLs are named
-    /// from their text, made safe.
+    /// from their text, made safe. No two inputs ever get the same name, and the same inputs
+    /// always get the same names.
     package static func named(_ sources: [String]) -> [BatchInput] {
         let paths = sources.filter { !isURL($0) }.map { URL(fileURLWithPath: $0).standardizedFileURL.pathComponents }
         var common = paths.first.map { Array($0.dropLast()) } ?? []
@@ -93,12 +109,47 @@ public struct BatchInput: Equatable, Sendable {
             let components = URL(fileURLWithPath: source).standardizedFileURL.pathComponents
             return components.dropFirst(common.count).map(safe).joined(separator: "/")
         }
+        let raw: [String] = sources.map { source in
+            if isURL(source) { return source }
+            return URL(fileURLWithPath: source).standardizedFileURL.pathComponents.dropFirst(common.count).joined(separator: "/")
+        }
         // A URL's dots are not an extension.
-        let stems = zip(sources, full).map { isURL($0) ? $1 : ($1 as NSString).deletingPathExtension }
+        let stem = { (index: Int, name: String) in isURL(sources[index]) ? name : (name as NSString).deletingPathExtension }
+        var stems = full.indices.map { stem($0, full[$0]) }
+        // Names that cleaning made equal (`a b.mp4` and `a_b.mp4` both clean to `a_b`) would send
+        // two videos to one output, the second replacing the first: a name that cleaning changed
+        // gets a hash of the input's own path, so it depends on that input alone.
+        for index in collisions(stems) where stems[index] != stem(index, raw[index]) {
+            stems[index] += "-" + stableHash(raw[index])
+        }
+        let meeting = collisions(stems)
+        let names = stems.indices.map { index -> String in
+            guard meeting.contains(index), !isURL(sources[index]) else { return stems[index] }
+            let pathExtension = (full[index] as NSString).pathExtension
+            return pathExtension.isEmpty ? stems[index] : stems[index] + "." + pathExtension
+        }
+        return zip(sources, numbered(names)).map { BatchInput(source: $0, name: $1) }
+    }
+
+    /// The indices of `names` that another index shares.
+    private static func collisions(_ names: [String]) -> Set<Int> {
         var counts: [String: Int] = [:]
-        for stem in stems { counts[stem, default: 0] += 1 }
-        return zip(sources, zip(full, stems)).map { source, names in
-            BatchInput(source: source, name: counts[names.1, default: 0] > 1 ? names.0 : names.1)
+        for name in names { counts[name, default: 0] += 1 }
+        return Set(names.indices.filter { counts[names[$0], default: 0] > 1 })
+    }
+
+    /// `names` with any that still meet (one name with its extension kept equal to another's
+    /// stem, `a.mp4.mov` and `a.mp4` beside `a.mkv`) numbered in input order, so no two inputs
+    /// ever share an output.
+    private static func numbered(_ names: [String]) -> [String] {
+        var taken = Set<String>()
+        return names.map { name in
+            var candidate = name, number = 2
+            while !taken.insert(candidate).inserted {
+                candidate = name + "-\(number)"
+                number += 1
+            }
+            return candidate
         }
     }
 

@@ -44,6 +44,11 @@ public final class BatchRunner: @unchecked Sendable {
     /// What the report calls each setting that an error names (a front end's own names).
     private let settingNames: @Sendable (Setting) -> String
 
+    /// How long a video another run is writing is waited for, in seconds: nil (the default) as
+    /// long as that run holds it, then the video is found done (skipped) or taken over; 0 not at
+    /// all, the video is reported failed at once (the Ray driver waits and retries by itself).
+    public var lockWait: Double?
+
     /// `settingNames` names the settings that errors in the report mention; the library's own
     /// words by default.
     public init(template: SegmentConfiguration, inputs: [BatchInput], outputDirectory: String, jobs: Int, reportPath: String? = nil,
@@ -73,8 +78,13 @@ public final class BatchRunner: @unchecked Sendable {
 
     /// Runs every video and returns their outcomes in input order.
     public func run() throws -> [BatchOutcome] {
-        try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
-        try FileManager.default.createDirectory(atPath: (reportPath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        for folder in [outputDirectory, (reportPath as NSString).deletingLastPathComponent] {
+            do {
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            } catch {
+                throw VideoSegError.outputNotWritable(path: folder, reason: SettingMessage(ErrorLine.cause(of: error)))
+            }
+        }
         progressState.withLock { $0.videosTotal = inputs.count }
         let next = Locked(0)
         let group = DispatchGroup()
@@ -97,7 +107,14 @@ public final class BatchRunner: @unchecked Sendable {
         }
         group.wait()
         try writeReport()
-        return inputs.indices.compactMap { outcomes.current[$0] }
+        return finishedOutcomes
+    }
+
+    /// The outcomes of the videos finished so far, in input order (what a caller can still
+    /// show when `run` threw because the report could not be written).
+    public var finishedOutcomes: [BatchOutcome] {
+        let current = outcomes.current
+        return inputs.indices.compactMap { current[$0] }
     }
 
     /// The settings a done-record's hash covers: everything that changes what a video's outputs hold.
@@ -114,10 +131,10 @@ public final class BatchRunner: @unchecked Sendable {
         let lock: VideoLock
         do {
             try FileManager.default.createDirectory(atPath: (stem as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            lock = try VideoLock(stem: stem, output: video ?? masks ?? stem)
+            lock = try VideoLock(stem: stem, output: video ?? masks ?? stem, wait: lockWait, stopped: { stop.isRaised })
         } catch {
             // Another run's video, or an unwritable folder: nothing here is ours to remove.
-            outcome.status = .failed
+            outcome.status = stop.isRaised ? .stopped : .failed
             outcome.error = describe(error)
             return outcome
         }
@@ -165,7 +182,7 @@ public final class BatchRunner: @unchecked Sendable {
     }
 
     private func describe(_ error: Error) -> String {
-        (error as? VideoSegError)?.description(naming: settingNames) ?? String(describing: error)
+        ErrorLine.describe(error, naming: settingNames)
     }
 
     /// Runs one video; its masks are written into a hidden folder renamed into place when complete
@@ -215,11 +232,22 @@ public final class BatchRunner: @unchecked Sendable {
         for path in outputs { try? FileManager.default.removeItem(atPath: path) }
     }
 
-    /// Rewrites the report with the outcomes so far, in input order.
+    /// Rewrites the report with the outcomes so far, in input order, after the lines other
+    /// batches wrote there for videos that are not this batch's: two batches on one output
+    /// folder each keep the other's results (the folder's lock makes each rewrite see the last).
     private func writeReport() throws {
+        let folder = open((reportPath as NSString).deletingLastPathComponent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if folder >= 0 { flock(folder, LOCK_EX) }
+        defer { if folder >= 0 { close(folder) } }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var data = Data()
+        let ours = Set(inputs.map(\.source))
+        for line in (FileManager.default.contents(atPath: reportPath) ?? Data()).split(separator: 0x0A) {
+            guard let outcome = try? JSONDecoder().decode(BatchOutcome.self, from: Data(line)), !ours.contains(outcome.input) else { continue }
+            data.append(contentsOf: line)
+            data.append(0x0A)
+        }
         for index in inputs.indices {
             guard let outcome = outcomes.current[index] else { continue }
             data.append(try encoder.encode(outcome))

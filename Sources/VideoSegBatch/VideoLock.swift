@@ -11,8 +11,10 @@ import VideoSegPipeline
 /// Two runs at one video (a Ray task retried while its first attempt's process still runs, two
 /// overlapping batches on the same folder) would otherwise meet in the hidden masks folder, which
 /// the batch empties before it starts, and in the done-record; the video file's own `RunLock`
-/// comes too late for those, and a masks-only run has none. The second run is refused with the
-/// same message as `RunLock`'s ("another videoseg run is writing it now"), and touches nothing.
+/// comes too late for those, and a masks-only run has none. The second run waits for the first
+/// (then finds the video done, or takes it over from a run that died), or, past its wait, is
+/// refused with the same message as `RunLock`'s ("another videoseg run is writing it now"), and
+/// touches nothing.
 ///
 /// Unlike `RunLock`, the file is removed when the video is finished, so an output folder keeps no
 /// lock files. Removing a lock file is only safe with a check after locking: a run that opened the
@@ -22,8 +24,11 @@ final class VideoLock {
     private var descriptor: Int32
     package let path: String
 
-    /// Locks the lock file for outputs named `stem`; `output` names the video in errors.
-    package init(stem: String, output: String) throws {
+    /// Locks the lock file for outputs named `stem`; `output` names the video in errors. While
+    /// another run holds it, waits up to `wait` seconds (nil: as long as that run holds it, 0:
+    /// not at all) unless `stopped` says to give up.
+    package init(stem: String, output: String, wait: Double? = 0, stopped: () -> Bool = { false }) throws {
+        let deadline = wait.map { Date().addingTimeInterval($0) }
         let url = URL(fileURLWithPath: stem)
         path = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).videoseg-lock").path
         descriptor = -1
@@ -34,7 +39,12 @@ final class VideoLock {
             }
             if flock(candidate, LOCK_EX | LOCK_NB) != 0 {
                 close(candidate)
-                throw VideoSegError.outputNotWritable(path: output, reason: "another videoseg run is writing it now")
+                if stopped() || deadline.map({ Date() >= $0 }) == true {
+                    throw VideoSegError.outputNotWritable(path: output, reason: "another videoseg run is writing it now")
+                }
+                // Polled rather than a blocking flock, so a stop request is seen while waiting.
+                usleep(100_000)
+                continue
             }
             if VideoLock.isStillNamed(candidate, path: path) {
                 descriptor = candidate

@@ -16,8 +16,9 @@ package final class BackgroundPicture: @unchecked Sendable {
     /// A still picture or colour: converted once and drawn from for every frame.
     private var still: RenderedFrame?
 
-    /// `spec` is a colour (`#00B140`, `00B140`, `green`, `black`, ...) or a file FFmpeg reads.
-    package init(_ spec: String, target: RenderTarget, census: ResourceCensus?) throws {
+    /// `spec` is a colour (`#00B140`, `00B140`, `green`, `black`, ...) or a file FFmpeg reads. A
+    /// raised `stop` ends an open or read that waits (a FIFO with no writer), as for the input.
+    package init(_ spec: String, target: RenderTarget, census: ResourceCensus?, stop: StopFlag? = nil) throws {
         description = spec
         converter = target.makeFrameConverter(census: census)
         (width, height) = (target.width, target.height)
@@ -25,12 +26,12 @@ package final class BackgroundPicture: @unchecked Sendable {
             still = try fill(color, layout: target.frameLayout)
             return
         }
-        let opened = try MediaSource(path: spec)
+        let opened = try MediaSource(path: spec, stop: stop)
         let first = try opened.firstFrame()
         if opened.estimatedFrameCount.map({ $0 <= 1 }) ?? true {
             still = try cover(first)
         } else {
-            source = try MediaSource(path: spec)
+            source = try MediaSource(path: spec, stop: stop)
         }
     }
 

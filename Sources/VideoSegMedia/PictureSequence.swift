@@ -24,7 +24,8 @@ package struct PictureSequencePath: Sendable, Equatable {
         let name = url.lastPathComponent
         guard PictureSequencePath.extensions.contains(url.pathExtension.lowercased()),
               name.range(of: #"%0?[0-9]*d"#, options: .regularExpression) != nil,
-              name.filter({ $0 == "%" }).count == 1
+              name.filter({ $0 == "%" }).count == 1,
+              PictureSequencePattern.problem(inOutput: path) == nil
         else { return nil }
         let folderURL = url.deletingLastPathComponent()
         folder = folderURL.path

@@ -27,7 +27,10 @@ package final class ScoreRefiner: @unchecked Sendable {
     private let width: Int
     private let height: Int
     private let classCount: Int
-    private let scoreKind: ModelMetadata.ScoreKind
+    /// Nil until the first frame when the model does not say (see `ScoreKindDetection`).
+    private var scoreKind: ModelMetadata.ScoreKind?
+    /// Told what the first frame showed, when the kind was detected.
+    private let detected: @Sendable (ModelMetadata.ScoreKind) -> Void
     /// 1 for the tinted classes, 0 for the others.
     private let tinted: [Float]
     private let colors: [(r: UInt8, g: UInt8, b: UInt8)]
@@ -41,9 +44,12 @@ package final class ScoreRefiner: @unchecked Sendable {
     private var probabilities: [Float]
     private var previous: [Float]?
 
-    package init(width: Int, height: Int, classCount: Int, scoreKind: ModelMetadata.ScoreKind, tintedClasses: (Int) -> Bool,
-         colors: [(r: UInt8, g: UInt8, b: UInt8)], smoothing: Double, needs: SegmentationNeeds, census: ResourceCensus?)
+    /// `scoreKind` nil: decided on the first frame's scores, and told to `detected`.
+    package init(width: Int, height: Int, classCount: Int, scoreKind: ModelMetadata.ScoreKind?, tintedClasses: (Int) -> Bool,
+         colors: [(r: UInt8, g: UInt8, b: UInt8)], smoothing: Double, needs: SegmentationNeeds, census: ResourceCensus?,
+         detected: @escaping @Sendable (ModelMetadata.ScoreKind) -> Void = { _ in })
     {
+        self.detected = detected
         self.width = width
         self.height = height
         self.classCount = classCount
@@ -76,6 +82,13 @@ package final class ScoreRefiner: @unchecked Sendable {
                                 scores: needs.scores ? scores : nil, foreground: nil, tint: nil)
         }
         let cells = width * height
+        let scoreKind = self.scoreKind ?? {
+            let kind: ModelMetadata.ScoreKind = ScoreKindDetection.looksLikeProbabilities(
+                UnsafePointer(scores.baseAddress), classCount: classCount, cells: cells) ? .probabilities : .logits
+            self.scoreKind = kind
+            detected(kind)
+            return kind
+        }()
         probabilities.withUnsafeMutableBufferPointer { output in
             switch scoreKind {
             case .logits: softmax(UnsafePointer(scores.baseAddress), into: output.baseAddress!, cells: cells)

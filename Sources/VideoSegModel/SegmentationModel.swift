@@ -187,6 +187,7 @@ public final class SegmentationModel: @unchecked Sendable {
         inputHeight = height
         self.batch = batch
         outputShape = shape.map { Int($0) }
+        if let problem = SegmentationModel.outputProblem(outputShape) { throw VideoSegError.model(path: path, message: problem) }
         let classes = outputShape[1]
         if labels.count != classes {
             throw VideoSegError.modelMetadata(
@@ -269,6 +270,12 @@ public final class SegmentationModel: @unchecked Sendable {
                                               classCapacity, scoreMaps, scoreCapacity, shapeBuffer.baseAddress!, counts.baseAddress,
                                               &error)
             }
+        }
+        // Checked before the bridge's own error: a larger output says "buffer too small", a
+        // smaller one would otherwise be read as the prepared size.
+        if let change = SegmentationModel.sizeChange(prepared: outputShape, now: shape.map { Int($0) }) {
+            if status != 0 { _ = consume(error) }
+            throw VideoSegError.model(path: path, message: change)
         }
         if status != 0 { throw VideoSegError.model(path: path, message: "forward failed: \(consume(error))") }
         for (offset, count) in nonFinite.enumerated() where count > 0 {

@@ -1,6 +1,7 @@
 import VideoSegCore
 import VideoSegMedia
 import VideoSegModel
+import VideoSegRender
 
 /// How per-frame masks are exported.
 public struct MaskExportSettings: Equatable, Sendable {

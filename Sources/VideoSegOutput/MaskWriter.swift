@@ -2,6 +2,7 @@ import Foundation
 import VideoSegCore
 import VideoSegMedia
 import VideoSegModel
+import VideoSegRender
 
 /// Writes one class-index mask per frame into a folder, with `labels.json` and a
 /// `manifest.jsonl` line per mask. Each mask is written under a temporary name and renamed, and
@@ -95,7 +96,7 @@ package final class MaskWriter: @unchecked Sendable {
             do {
                 try manager.createDirectory(at: directory, withIntermediateDirectories: true)
             } catch {
-                throw VideoSegError.outputNotWritable(path: directory.path, reason: "cannot create the folder")
+                throw VideoSegError.outputNotWritable(path: directory.path, reason: "cannot create the folder: \(ErrorLine.cause(of: error))")
             }
             return (true, try RunLock(path: lockPath, output: directory.path))
         }

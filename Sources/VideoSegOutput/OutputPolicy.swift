@@ -2,6 +2,7 @@ import Foundation
 import VideoSegCore
 import VideoSegMedia
 import VideoSegModel
+import VideoSegRender
 
 /// The rules that keep a run from destroying data by surprise: an existing file is replaced
 /// only with `overwrite`, never the input, and never anything that is not a regular file (a

@@ -103,8 +103,25 @@ public final class JobPlan: @unchecked Sendable {
     func makeScoreRefiner(census: ResourceCensus?) -> ScoreRefiner {
         let shape = model.outputShape
         let style = self.style
-        return ScoreRefiner(width: shape[3], height: shape[2], classCount: shape[1], scoreKind: model.metadata.scores ?? .logits,
-                            tintedClasses: { style.tints($0) }, colors: colors, smoothing: smoothing, needs: needs, census: census)
+        let (detection, path) = (scoreDetection, model.path)
+        return ScoreRefiner(width: shape[3], height: shape[2], classCount: shape[1], scoreKind: model.metadata.scores,
+                            tintedClasses: { style.tints($0) }, colors: colors, smoothing: smoothing, needs: needs, census: census,
+                            detected: { kind in
+                                detection.withLock { $0 = kind }
+                                if kind == .probabilities {
+                                    LibraryLog.logOnce(.warning, "\(path): its scores are probabilities (every cell's classes lie in [0, 1] and sum to 1), so they are used as they are, not as logits", metadata: ["component": "model"])
+                                }
+                            })
+    }
+
+    /// What the first frame showed about scores the model's metadata does not name (nil when
+    /// it names them, or no frame needed them).
+    let scoreDetection = Locked<ModelMetadata.ScoreKind?>(nil)
+
+    /// The kind of scores the run used, for the statistics: as declared, or as detected.
+    var scoresDescription: String {
+        if let declared = model.metadata.scores { return declared.rawValue }
+        return scoreDetection.current == .probabilities ? "probabilities (detected)" : "logits"
     }
 
     /// The model input size: the request, else the model's metadata, else 400 on the short side.

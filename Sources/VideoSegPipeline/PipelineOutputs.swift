@@ -20,8 +20,9 @@ package final class PipelineOutputs: @unchecked Sendable {
     /// What `--style replace` draws behind the foreground, opened (so checked) before any frame.
     package let background: BackgroundPicture?
 
-    /// Opens the outputs `configuration` asks for, for `plan`'s source and model.
-    package init(plan: JobPlan, configuration: SegmentConfiguration, policy: InputPolicy) throws {
+    /// Opens the outputs `configuration` asks for, for `plan`'s source and model; a raised `stop`
+    /// ends the wait for a background that waits for its writer.
+    package init(plan: JobPlan, configuration: SegmentConfiguration, policy: InputPolicy, stop: StopFlag? = nil) throws {
         var sink: VideoSink?
         var background: BackgroundPicture?
         // The device first: a refused device leaves no recording behind.
@@ -43,7 +44,7 @@ package final class PipelineOutputs: @unchecked Sendable {
             ?? (configuration.rendersFrames ? RenderTarget.live(for: plan.source, name: configuration.virtualCamera ?? "preview") : nil)
         if plan.style.mode == .replace, let target {
             do {
-                background = try PipelineOutputs.background(plan.style, target: target)
+                background = try PipelineOutputs.background(plan.style, target: target, stop: stop)
             } catch {
                 sink?.abandon()
                 camera?.closeDevice()
@@ -72,10 +73,10 @@ package final class PipelineOutputs: @unchecked Sendable {
         self.sink = sink
     }
 
-    private static func background(_ style: OverlayStyle, target: RenderTarget) throws -> BackgroundPicture {
+    private static func background(_ style: OverlayStyle, target: RenderTarget, stop: StopFlag?) throws -> BackgroundPicture {
         if let problem = style.problem { throw VideoSegError.invalidOption(problem) }
         guard let spec = style.background else { throw VideoSegError.invalidOption("a replaced background needs a picture or colour") }
-        return try BackgroundPicture(spec, target: target, census: nil)
+        return try BackgroundPicture(spec, target: target, census: nil, stop: stop)
     }
 
     /// How many branch ends report each frame: the rendered frames' (after the encoder, or as

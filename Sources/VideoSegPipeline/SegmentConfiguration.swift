@@ -245,6 +245,9 @@ public struct SegmentResult: Sendable {
     public var deviceName: String?
     public var batchSize: Int = 1
     public var precision: String = "float32"
+    /// What the model's scores were taken as: "logits", "probabilities", or "probabilities
+    /// (detected)" for a model that did not say and whose first frame showed it.
+    public var modelScores: String = "logits"
 
     /// Frames finished by every output: written to the video, to the masks, or (with only live
     /// outputs) rendered and handed to them.
@@ -300,6 +303,7 @@ extension SegmentResult {
         deviceName = plan.model.device.name
         batchSize = plan.model.batch
         precision = plan.model.half ? "float16" : "float32"
+        modelScores = plan.scoresDescription
         virtualCameraFrames = outputs.virtualCamera?.framesWritten ?? 0
         framesFinished = progress.framesDone
         self.virtualCameraSkipped = virtualCameraSkipped

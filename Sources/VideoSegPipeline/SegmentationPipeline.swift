@@ -56,7 +56,7 @@ public final class SegmentationPipeline: Sendable {
         defer { models?.checkin(plan.model) }
         let policy = config.live ? InputPolicy.live : InputPolicy.recorded
         try stop.throwIfRaised()
-        let outputs = try PipelineOutputs(plan: plan, configuration: config, policy: policy)
+        let outputs = try PipelineOutputs(plan: plan, configuration: config, policy: policy, stop: stop)
         progressState.withLock { $0.framesExpected = config.expectedFrames(estimate: plan.source.estimatedFrameCount) }
 
         let threads = StageThreads(injectedFailure: injectedFailure)

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -67,9 +68,13 @@ public final class PreviewServer: LiveObserver, @unchecked Sendable {
     public func start() throws {
         let started = DispatchSemaphore(value: 0)
         let failure = Locked<Error?>(nil)
+        // Viewers get a share of the descriptors, never all of them (see `PreviewConnectionLimits`).
+        let connections = MaximumAvailableConnections(PreviewConnectionLimits.maximumConnections(openFileLimit: PreviewConnectionLimits.openFileLimit))
         let application = Application(
             router: makeRouter(),
-            configuration: ApplicationConfiguration(address: .hostname(address.host, port: address.port), serverName: "videoseg"),
+            server: PreviewConnectionLimits.server,
+            configuration: ApplicationConfiguration(address: .hostname(address.host, port: address.port), serverName: "videoseg",
+                                                    availableConnectionsDelegate: connections),
             onServerRunning: { [self] channel in
                 lock.withLock { boundPort = channel.localAddress?.port ?? address.port }
                 started.signal()
@@ -130,7 +135,9 @@ public final class PreviewServer: LiveObserver, @unchecked Sendable {
     }
 
     private func makeRouter() -> Router<BasicRequestContext> {
-        let router = Router()
+        // HEAD answers like GET without the body; another method on a known path is 405.
+        let router = Router(options: .autoGenerateHeadEndpoints)
+        router.add(middleware: KnownRouteMiddleware(paths: ["/", "/status.json", "/metrics", "/stream.mjpg"]))
         let page = ByteBuffer(string: PreviewPage.html(title: title))
         router.get("/") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"], body: .init(byteBuffer: page))
@@ -147,11 +154,17 @@ public final class PreviewServer: LiveObserver, @unchecked Sendable {
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                             body: .init(byteBuffer: ByteBuffer(string: text)))
         }
+        // HEAD: the stream's headers only, without subscribing a client that would never read.
+        router.head("/stream.mjpg") { _, _ in
+            var response = Response(status: .ok, headers: PreviewServer.streamHeaders, body: .init())
+            response.headers[.contentLength] = nil
+            return response
+        }
         router.get("/stream.mjpg") { [hub] _, _ in
             let pictures = hub.subscribe()
             return Response(
                 status: .ok,
-                headers: [.contentType: "multipart/x-mixed-replace; boundary=\(PreviewServer.boundary)", .cacheControl: "no-store"],
+                headers: PreviewServer.streamHeaders,
                 body: ResponseBody { writer in
                     for await picture in pictures {
                         var part = ByteBuffer(string: "--\(PreviewServer.boundary)\r\nContent-Type: image/jpeg\r\nContent-Length: \(picture.jpeg.count)\r\n\r\n")
@@ -169,10 +182,13 @@ public final class PreviewServer: LiveObserver, @unchecked Sendable {
     /// The multipart boundary between pictures.
     static let boundary = "videosegframe"
 
+    /// The MJPEG stream's headers.
+    static let streamHeaders: HTTPFields = [.contentType: "multipart/x-mixed-replace; boundary=\(boundary)", .cacheControl: "no-store"]
+
     /// A network error as a person reads it ("Address already in use").
     static func describe(_ error: Error) -> String {
         if let io = error as? IOError { return String(cString: strerror(io.errnoCode)) }
-        return String(describing: error)
+        return ErrorLine.describe(error)
     }
 }
 

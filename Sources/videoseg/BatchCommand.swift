@@ -11,8 +11,10 @@ struct BatchCommand: ParsableCommand {
             Outputs mirror the inputs below --output-dir: a/b.mov → DIR/a/b.segmented.mp4 (and \
             DIR/a/b.masks/ with --masks), each with a small done-record beside it; a rerun skips \
             videos whose input and settings are unchanged. DIR/batch-report.jsonl gets one line per \
-            video. Exit codes: 0 every video done or skipped; 2 some failed (see the report); 64 bad \
-            usage; 130 stopped (unfinished videos leave no output).
+            video. -o picks every video's container by its extension alone (-o .mkv → \
+            DIR/a/b.segmented.mkv; default .mp4, .webm for --style cutout). Exit codes: 0 every video done or skipped; 2 some failed (see the report); 1 the \
+            output folder or the report cannot be written (one line says why); 64 bad usage; 130 \
+            stopped (unfinished videos leave no output).
             """)
 
     @Argument(help: "Video files, and folders searched recursively for videos.")
@@ -33,19 +35,37 @@ struct BatchCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Write the report here instead of DIR/batch-report.jsonl.", valueName: "file"))
     var report: String?
 
+    @Option(name: .long, help: ArgumentHelp("How long to wait for a video another videoseg run is writing (default: until that run lets go; 0: report it failed at once).", valueName: "seconds"))
+    var lockWait: Double?
+
     @Flag(name: .long, help: "Do no work: print the inputs (after --shard) as JSON lines, {\"input\", \"name\"}, name being the outputs' path below DIR without the ending.")
     var printPlan = false
 
     @OptionGroup var job: JobOptions
+
+    @Option(name: .long, help: "auto or bar: a line per finished video on stderr; none: only the summary.")
+    var progress: JobRunner.ProgressMode = .auto
 
     @Flag(name: .long, help: "Leave the audio out.")
     var noAudio = false
 
     func validate() throws {
         guard jobs >= 1 && jobs <= 64 else { throw ValidationError("--jobs must be between 1 and 64") }
-        if job.output != nil { throw ValidationError("batch names its outputs after the inputs: use --output-dir, not -o") }
+        if let output = job.output, BatchCommand.containerExtension(output) == nil {
+            throw ValidationError("-o \(output): batch names its outputs after the inputs (see --output-dir); -o only picks the container by its extension, e.g. -o .mkv")
+        }
         if inputs.isEmpty && list == nil { throw ValidationError("give input files or folders, or --list FILE") }
+        if let lockWait, !(lockWait >= 0) { throw ValidationError("--lock-wait must be 0 or more seconds") }
         if let shard, BatchCommand.parseShard(shard) == nil { throw ValidationError("--shard: expected I/N with 0 ≤ I < N, got \"\(shard)\"") }
+    }
+
+    /// The container extension an `-o` value gives (`.mkv`, `mkv` or `any.mkv`); nil for none or
+    /// a picture sequence, which a batch cannot name per video.
+    static func containerExtension(_ output: String) -> String? {
+        let name = URL(fileURLWithPath: output).lastPathComponent
+        let ext = name.contains(".") ? String(name[name.index(after: name.lastIndex(of: ".")!)...]) : name
+        guard !ext.isEmpty, ext.allSatisfy({ $0.isLetter || $0.isNumber }), ext.lowercased() != "png" else { return nil }
+        return ext
     }
 
     static func parseShard(_ text: String) -> (index: Int, count: Int)? {
@@ -77,26 +97,31 @@ struct BatchCommand: ParsableCommand {
         let runner: BatchRunner
         do {
             var template = try job.configuration(input: "", defaultOutput: "video.mp4")
+            if let output = job.output, let ext = BatchCommand.containerExtension(output), template.output != nil { template.output = "video." + ext }
             template.includeAudio = !noAudio
-            var selected = try BatchInput.collect(inputs, listFile: list)
+            var selected = try BatchInput.collect(inputs, listFile: list, excluding: outputDir)
             if let shard, let (index, count) = BatchCommand.parseShard(shard) { selected = BatchInput.shard(selected, index: index, count: count) }
             if printPlan { return try BatchCommand.writePlan(selected) }
             runner = BatchRunner(template: template, inputs: selected, outputDirectory: outputDir, jobs: jobs, reportPath: report,
                                  settingNames: SettingFlags.flag)
+            runner.lockWait = lockWait
         } catch {
             throw ExitStatus.report(error)
         }
         let signals = StopSignals { runner.requestStop() }
-        let display = BatchDisplay(runner: runner, quiet: job.quiet)
+        let display = BatchDisplay(runner: runner, quiet: job.quiet || progress == .none)
         display.start()
         let outcomes: [BatchOutcome]
+        // The videos' results are shown even when the report cannot be written (then exit 1).
+        var reportFailure: Error?
         do {
             outcomes = try runner.run()
         } catch {
-            display.stop()
-            throw ExitStatus.report(error)
+            outcomes = runner.finishedOutcomes
+            reportFailure = error
         }
         display.stop()
+        if let reportFailure, outcomes.isEmpty { throw ExitStatus.report(reportFailure) }
         withExtendedLifetime(signals) {}
         let count = { (status: BatchOutcome.Status) in outcomes.filter { $0.status == status }.count }
         if !job.quiet {
@@ -106,7 +131,9 @@ struct BatchCommand: ParsableCommand {
             let stopped = outcomes.count < runner.inputs.count || count(.stopped) > 0 ? ", stopped early" : ""
             Terminal.error("batch: \(count(.done)) done, \(count(.skipped)) skipped, \(count(.failed)) failed of \(runner.inputs.count) videos; models prepared: \(runner.modelsLoaded); report \(runner.reportPath)\(stopped)")
         }
+        if let reportFailure { Terminal.error("error: \(ErrorLine.describe(reportFailure))") }
         if outcomes.count < runner.inputs.count || count(.stopped) > 0 { throw ExitCode(ExitStatus.interrupted) }
+        if reportFailure != nil { throw ExitCode(ExitStatus.failure) }
         if count(.failed) > 0 { throw ExitCode(2) }
     }
 }

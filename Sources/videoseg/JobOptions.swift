@@ -90,6 +90,8 @@ struct JobOptions: ParsableArguments {
         var chosenStyle = OverlayStyle(mode: style)
         chosenStyle.background = background
         if let problem = chosenStyle.problem { throw ValidationError(SettingFlags.text(problem)) }
+        if let background, let problem = BackgroundSpec.problem(background) { throw ValidationError("--background \(problem)") }
+        if let output, let problem = PictureSequencePattern.problem(inOutput: output) { throw ValidationError("--output \(output): \(problem)") }
         try ResourceLimits.checkThreads(threads)
         try ResourceLimits.checkQueueDepth(queueDepth)
         if let maxFrames, maxFrames <= 0 { throw ValidationError("--max-frames must be at least 1") }

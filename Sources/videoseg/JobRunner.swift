@@ -105,7 +105,7 @@ enum JobRunner {
             "seconds": result.seconds, "fps": result.framesPerSecond, "interrupted": result.interrupted,
             "input_damaged": result.inputDamaged, "warnings": result.warnings,
             "model": result.modelPath, "model_optimization": result.modelOptimization,
-            "model_input_size": [result.modelInputWidth, result.modelInputHeight],
+            "model_input_size": [result.modelInputWidth, result.modelInputHeight], "model_scores": result.modelScores,
             "stage_seconds": result.stageSeconds,
             "model_preparation": result.modelPreparation, "model_load_seconds": result.modelLoadSeconds,
             "model_prepare_seconds": result.modelPrepareSeconds, "startup_seconds": result.startupSeconds ?? NSNull(),

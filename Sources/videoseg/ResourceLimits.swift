@@ -31,3 +31,15 @@ enum ResourceLimits {
         }
     }
 }
+
+extension ResourceLimits {
+    /// Raises the soft limit on open files to the hard one, as servers do at start: the common
+    /// soft limit of 1024 is shared by the run's files, libtorch's and FFmpeg's, and the preview's
+    /// viewers. It changes nothing where the hard limit is as low (the preview caps its own share).
+    static func raiseOpenFileLimit() {
+        var limit = rlimit()
+        guard getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
+        limit.rlim_cur = limit.rlim_max
+        _ = setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
+    }
+}

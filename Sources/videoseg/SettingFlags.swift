@@ -29,8 +29,7 @@ enum SettingFlags {
 
     /// `error` as the CLI says it, in one line.
     static func text(_ error: Error) -> String {
-        if let error = error as? VideoSegError { return error.description(naming: flag) }
         if let error = error as? PreviewError { return "--preview \(error.address): \(error.reason)" }
-        return String(describing: error)
+        return ErrorLine.describe(error, naming: flag)
     }
 }

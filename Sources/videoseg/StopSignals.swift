@@ -18,6 +18,7 @@ final class StopSignals: @unchecked Sendable {
     static func blockInAllThreads() {
         var set = signalSet()
         pthread_sigmask(SIG_BLOCK, &set, nil)
+        SignalForwarding.install(handled)
     }
 
     private static func signalSet() -> sigset_t {
@@ -33,6 +34,9 @@ final class StopSignals: @unchecked Sendable {
     init(onStop: @escaping @Sendable () -> Void) {
         let thread = Thread { [received] in
             var set = StopSignals.signalSet()
+            SignalForwarding.waiter = pthread_self()
+            // One forwarded before this thread ran: raise it again, now for this thread.
+            if SignalForwarding.early != 0 { pthread_kill(pthread_self(), SignalForwarding.early) }
             while true {
                 var number: Int32 = 0
                 guard sigwait(&set, &number) == 0 else { continue }
@@ -62,6 +66,7 @@ extension VideoSegCommand {
     static func main() {
         StopSignals.blockInAllThreads()
         keepLargeBuffersMapped()
+        ResourceLimits.raiseOpenFileLimit()
         main(nil)
     }
 

@@ -114,7 +114,7 @@ extension EndToEnd {
             let clips = try makeClips(scratch)
             let out = scratch.path("out")
             let arguments = ["batch", clips + "/clip0.mp4", clips + "/clip1.mp4", "--output-dir", out, "--masks", "m", "--no-video",
-                             "--model", try makeChannelModel(in: scratch), "--threads", "1"]
+                             "--model", try makeChannelModel(in: scratch), "--threads", "1", "--lock-wait", "0"]
             // Another run at clip0: it holds the video's lock and is writing its masks.
             let theirs = out + "/.clip0.masks.videoseg-partial"
             try FileManager.default.createDirectory(atPath: theirs, withIntermediateDirectories: true)
@@ -135,6 +135,131 @@ extension EndToEnd {
             #expect(statuses(try report(out)) == ["clip0.mp4": "done", "clip1.mp4": "skipped"])
             let left = try FileManager.default.contentsOfDirectory(atPath: out)
             #expect(!left.contains { $0.contains("videoseg-lock") || $0.contains("partial") }, "\(left)")
+        }
+
+        /// By default a batch waits for a video another run holds, then does it (that run died)
+        /// or finds it done; two batches at once on one folder both end 0, and the report on
+        /// disk has every video of both, none failed.
+        @Test func batchesOnOneFolderWaitForEachOtherAndKeepEachOthersLines() throws {
+            let scratch = try Scratch()
+            let clips = try makeClips(scratch, count: 3)
+            let out = scratch.path("out"), model = try makeChannelModel(in: scratch)
+            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+            let common = ["--output-dir", out, "--model", model, "--threads", "1", "--codec", "mpeg4"]
+            let held = open(out + "/.clip0.videoseg-lock", O_RDWR | O_CREAT, 0o644)
+            try #require(held >= 0 && flock(held, LOCK_EX | LOCK_NB) == 0)
+            let waiting = try LiveProcess(["batch", clips + "/clip0.mp4"] + common)
+            Thread.sleep(forTimeInterval: 2)
+            // Still waiting: nothing finished, so no report yet (it used to fail the video at once).
+            #expect(!FileManager.default.fileExists(atPath: out + "/batch-report.jsonl"), "\(waiting.stderr)")
+            close(held)
+            let waited = waiting.wait(timeout: 120)
+            #expect(waited.status == 0, "\(waiting.stderr)")
+            #expect(statuses(try report(out)) == ["clip0.mp4": "done"])
+
+            // Two at once, sharing clip1 (and the report with the line for clip0).
+            let first = try LiveProcess(["batch", clips + "/clip1.mp4", clips + "/clip2.mp4"] + common)
+            let second = try LiveProcess(["batch", clips + "/clip2.mp4", clips + "/clip1.mp4"] + common)
+            #expect(first.wait(timeout: 120).status == 0, "\(first.stderr)")
+            #expect(second.wait(timeout: 120).status == 0, "\(second.stderr)")
+            let lines = statuses(try report(out))
+            #expect(lines.count == 3 && lines["clip0.mp4"] == "done", "\(lines)")
+            #expect(!lines.values.contains("failed"), "\(lines)")
+            #expect(Set(lines.values).isSubset(of: ["done", "skipped"]), "\(lines)")
+            for clip in ["clip0", "clip1", "clip2"] { #expect(try Probe.decodedFrameCount(out + "/\(clip).segmented.mp4") == 25) }
+        }
+
+        /// A read-only output folder: each video fails with one line naming its output and the
+        /// cause, then one line for the report, exit 1; a folder that cannot be made is one line.
+        /// No Foundation dump ("Error Domain=...") anywhere.
+        @Test func aReadOnlyOutputFolderIsOneLineEach() throws {
+            let scratch = try Scratch()
+            let clips = try makeClips(scratch, count: 1)
+            let folder = scratch.path("readonly")
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            // root writes through permissions: a read-only mount instead.
+            if geteuid() == 0 {
+                try #require(try runProcess("/bin/mount", ["-t", "tmpfs", "-o", "ro", "tmpfs", folder]).status == 0, "cannot mount a read-only folder")
+            } else {
+                try #require(chmod(folder, 0o555) == 0)
+            }
+            defer { if geteuid() == 0 { _ = try? runProcess("/bin/umount", [folder]) } else { chmod(folder, 0o755) } }
+            let cause = geteuid() == 0 ? "Read-only file system" : "Permission denied"
+            let model = try makeChannelModel(in: scratch)
+
+            let arguments = ["batch", clips + "/clip0.mp4", "--output-dir", folder, "--model", model, "--threads", "1"]
+            let quiet = try videoseg(arguments + ["-q"])
+            #expect(quiet.status == 1)
+            #expect(quiet.stderr == "videoseg: error: \(folder)/batch-report.jsonl: write failed: \(cause)\n", "\(quiet.stderr)")
+            let run = try videoseg(arguments)
+            #expect(run.status == 1)
+            let lines = run.stderr.split(separator: "\n").map(String.init)
+            #expect(lines.contains("videoseg: failed: \(folder)/clip0.segmented.mp4: cannot write output: \(cause)"), "\(run.stderr)")
+            #expect(lines.last == "videoseg: error: \(folder)/batch-report.jsonl: write failed: \(cause)", "\(run.stderr)")
+            #expect(!run.stderr.contains("Error Domain"))
+
+            let deeper = try videoseg(["batch", clips + "/clip0.mp4", "--output-dir", folder + "/sub", "--model", model, "--threads", "1"])
+            #expect(deeper.status == 1)
+            #expect(deeper.stderr == "videoseg: error: \(folder)/sub: cannot write output: \(cause)\n", "\(deeper.stderr)")
+            let masks = try videoseg(["segment", clips + "/clip0.mp4", "--no-video", "--masks", folder + "/m", "--model", model])
+            #expect(masks.status == 1)
+            #expect(masks.stderr == "videoseg: error: \(folder)/m: cannot write output: cannot create the folder: \(cause)\n", "\(masks.stderr)")
+        }
+
+        /// batch takes segment's `--progress` (none: only the summary line) and `-o` picks each
+        /// video's container by its extension; a picture-sequence `-o` is refused.
+        @Test func progressAndOutputMeanWhatTheySayInABatch() throws {
+            let scratch = try Scratch()
+            let clips = try makeClips(scratch, count: 1)
+            let out = scratch.path("out"), model = try makeChannelModel(in: scratch)
+            let run = try videoseg(["batch", clips + "/clip0.mp4", "--output-dir", out, "--model", model, "--threads", "1", "--progress", "none",
+                                    "-o", ".mkv"])
+            #expect(run.status == 0, "\(run.stderr)")
+            let lines = run.stderr.split(separator: "\n")
+            #expect(lines.count == 1 && lines[0].hasPrefix("videoseg: batch: 1 done, 0 skipped, 0 failed of 1 videos"), "\(run.stderr)")
+            #expect(try Probe.decodedFrameCount(out + "/clip0.segmented.mkv") == 25)
+            #expect(!FileManager.default.fileExists(atPath: out + "/clip0.segmented.mp4"))
+            let refused = try videoseg(["batch", clips + "/clip0.mp4", "--output-dir", out, "--model", model, "-o", "frames/%06d.png"])
+            #expect(refused.status == 64 && refused.stderr.contains("-o only picks the container"), "\(refused.stderr)")
+            let help = try videoseg(["batch", "--help"])
+            let words = help.stdout.split(whereSeparator: { $0 == " " || $0 == "\n" }).joined(separator: " ")
+            #expect(words.contains("-o picks every video's container by its extension alone"), "\(help.stdout)")
+        }
+
+        /// `a b.mp4` and `a_b.mp4` clean to one name: each still gets its own output, with its own
+        /// frames, and a rerun skips both.
+        @Test func namesThatCleanAlikeGetTheirOwnOutputs() throws {
+            let scratch = try Scratch()
+            let folder = scratch.path("in"), out = scratch.path("out")
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            try ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=96x64:rate=10", "-frames:v", "3", "-c:v", "libx264", folder + "/a b.mp4"])
+            try ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=96x64:rate=10", "-frames:v", "5", "-c:v", "libx264", folder + "/a_b.mp4"])
+            let arguments = ["batch", folder, "--output-dir", out, "--model", try makeChannelModel(in: scratch), "--threads", "1"]
+            let first = try videoseg(arguments)
+            #expect(first.status == 0, "\(first.stderr)")
+            #expect(statuses(try report(out)) == ["a b.mp4": "done", "a_b.mp4": "done"])
+            let outputs = try report(out).map { ($0["outputs"] as! [String])[0] }
+            try #require(Set(outputs).count == 2, "\(outputs)")
+            #expect(try Probe.decodedFrameCount(outputs[0]) == 3 && Probe.decodedFrameCount(outputs[1]) == 5, "\(outputs)")
+            let second = try videoseg(arguments)
+            #expect(second.status == 0, "\(second.stderr)")
+            #expect(statuses(try report(out)) == ["a b.mp4": "skipped", "a_b.mp4": "skipped"])
+            #expect(try report(out).map { ($0["outputs"] as! [String])[0] } == outputs)
+        }
+
+        /// An output folder inside the input folder is not read as input by the next run.
+        @Test func anOutputFolderInsideTheInputsIsNotInput() throws {
+            let scratch = try Scratch()
+            let folder = scratch.path("in")
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            try ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=96x64:rate=10", "-frames:v", "3", "-c:v", "libx264", folder + "/v1.mp4"])
+            let arguments = ["batch", folder, "--output-dir", folder + "/out", "--model", try makeChannelModel(in: scratch), "--threads", "1"]
+            for expected in ["done", "skipped"] {
+                let run = try videoseg(arguments)
+                #expect(run.status == 0, "\(run.stderr)")
+                #expect(statuses(try report(folder + "/out")) == ["v1.mp4": expected])
+            }
+            #expect(!FileManager.default.fileExists(atPath: folder + "/out/out"))
         }
 
         @Test func aStopMidBatchLeavesOnlyFinishedVideos() throws {

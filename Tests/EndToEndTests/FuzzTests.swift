@@ -17,6 +17,9 @@ extension EndToEnd {
     /// errors on one line, no library chatter, no partial file left, and an output that is
     /// either absent or plays. `VIDEOSEG_FUZZ_COUNT` sets the number of mutants (default 36) and
     /// `VIDEOSEG_FUZZ_SEED` the seed, for longer runs by hand; `VIDEOSEG_FUZZ_VERBOSE` prints each mutant, and `VIDEOSEG_FUZZ_KEEP=DIR` keeps a copy of each.
+    /// Also the other surfaces a hostile user reaches: the preview's HTTP, batch names and
+    /// picture-sequence patterns (the idle flood under a lowered descriptor limit is in
+    /// `PreviewHardening`).
     @Suite struct Fuzz {
         static let seconds = 30.0
 
@@ -72,6 +75,92 @@ extension EndToEnd {
             let decode = try runProcess("/usr/bin/ffmpeg", ["-v", "error", "-nostdin", "-i", output, "-map", "0:v:0", "-f", "null", "-"])
             #expect(decode.status == 0, "\(label): the output does not decode: \(decode.stderr)")
             #expect(try Probe.decodedFrameCount(output) > 0, "\(label): the output has no frame")
+        }
+
+        /// Malformed and hostile HTTP against a running preview: fixed cases (bad request lines,
+        /// bad versions, huge headers, bad chunking, binary) and seeded random bytes. Each gets
+        /// an HTTP error or a close within seconds, never a hang; the server answers a proper
+        /// request after them all, and the run still stops as a stop asks (exit 130).
+        @Test func malformedHTTPIsAnsweredAndTheRunGoesOn() throws {
+            let scratch = try Scratch()
+            // An input that never comes (a FIFO with no writer): the server runs for as long as
+            // the test needs, and the stop at the end is the input FIFO's.
+            let input = scratch.path("input.fifo")
+            try #require(mkfifo(input, 0o600) == 0)
+            let process = try LiveProcess(["segment", input, "-o", scratch.path("out.mp4"), "--preview", "0", "--model",
+                                           try makeChannelModel(in: scratch, inputSize: .shortSide(32)), "--threads", "1", "--progress", "none"])
+            let port = try #require(process.previewPort(), "\(process.stderr)")
+            var requests = [
+                "\r\n\r\n", "GET\r\n\r\n", "GET / HTTP/9.9\r\n\r\n", "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n",
+                "GET /../../etc/passwd HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", "GET http://evil/ HTTP/1.1\r\n\r\n",
+                "POST /status.json HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", "GET / HTTP/1.1\r\nHost: x\r\n"
+                    + String(repeating: "X-Pad: " + String(repeating: "a", count: 1000) + "\r\n", count: 120) + "\r\n",
+                "GET /\u{0}\u{1}\u{2} HTTP/1.1\r\n\r\n", "BREW /pot HTTP/1.1\r\nHost: x\r\n\r\n", "GET / HTTP/1.0\r\n\r\n",
+                "HEAD /stream.mjpg HTTP/1.0\r\n\r\n", "GET /status.json?x=%zz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+            ]
+            var random = SplitMix64(seed: 0x48_54_54_50)
+            for _ in 0..<18 {
+                // Random bytes, then the blank line that ends a request's head.
+                requests.append(String(decoding: (0..<(1 + Int(random.next() % 300))).map { _ in UInt8(truncatingIfNeeded: random.next()) }, as: UTF8.self)
+                    + "\r\n\r\n")
+            }
+            for (index, request) in requests.enumerated() {
+                let answer = try RawHTTP.exchange(port: port, request, timeout: 8)
+                let status = answer.text.hasPrefix("HTTP/1.") ? Int(answer.text.dropFirst(9).prefix(3)) : nil
+                #expect(answer.closed || status != nil, "request \(index) got neither an answer nor a close: \(answer.text.prefix(200))")
+            }
+            let status = try HTTP.get("http://127.0.0.1:\(port)/status.json")
+            #expect(status.status == 200, "the server stopped answering after the malformed requests")
+            process.signal(SIGINT)
+            #expect(process.wait(timeout: 30).status == 130, "\(process.stderr)")
+            #expect(process.stderr.contains("nothing was written"), "\(process.stderr)")
+        }
+
+        /// Random names from a hostile alphabet (spaces, punctuation, non-ASCII, dots) never give
+        /// two inputs one output name, never leave the output folder, and name the same inputs
+        /// the same way twice, whatever their order.
+        @Test func batchNamesStayDistinctAndInside() {
+            var random = SplitMix64(seed: 0xBA7C_4)
+            let alphabet = Array("ab _.-%#?*:é漢😀/")
+            for round in 0..<200 {
+                let sources = (0..<(2 + Int(random.next() % 8))).map { _ -> String in
+                    let name = String((0..<(1 + Int(random.next() % 6))).map { _ in alphabet[Int(random.next() % UInt64(alphabet.count))] })
+                    return "/in/\(name).\(["mp4", "mkv", "mov"][Int(random.next() % 3)])"
+                }
+                let unique = Array(Set(sources.map { URL(fileURLWithPath: $0).standardizedFileURL.path })).sorted()
+                let names = BatchInput.named(unique).map(\.name)
+                #expect(Set(names).count == names.count, "round \(round): \(unique) → \(names)")
+                #expect(names.allSatisfy { !$0.hasPrefix("/") && !$0.split(separator: "/").contains("..") }, "round \(round): \(names)")
+                let reversed = BatchInput.named(unique.reversed())
+                #expect(Dictionary(uniqueKeysWithValues: reversed.map { ($0.source, $0.name) })
+                    == Dictionary(uniqueKeysWithValues: zip(unique, names).map { ($0, $1) }), "round \(round): order changed the names")
+            }
+        }
+
+        /// Random picture-sequence names: a name the check accepts formats every frame number to
+        /// a short name holding it; every other one has a message, and the command line refuses
+        /// it with exit 64 before any work.
+        @Test func pictureSequencePatternsAreAcceptedOnlyWhenSafe() throws {
+            var random = SplitMix64(seed: 0x9A77_E2)
+            let pieces = ["%", "d", "0", "6", "9", "%%", "s", "x", "-", "frame", "_", "%06d", "%d", "99999"]
+            var refused: [String] = []
+            for _ in 0..<300 {
+                let name = (0..<(1 + Int(random.next() % 4))).map { _ in pieces[Int(random.next() % UInt64(pieces.count))] }.joined() + ".png"
+                guard PictureSequencePattern.problem(inOutput: "frames/" + name) == nil else {
+                    refused.append(name)
+                    continue
+                }
+                let formatted = String(format: name, 123_456)
+                #expect(formatted.contains("123456") && formatted.count < 40, "\(name) → \(formatted)")
+            }
+            let scratch = try Scratch()
+            let input = scratch.path("in.mp4")
+            try ffmpeg(["-f", "lavfi", "-i", "testsrc=size=64x48:rate=25", "-frames:v", "2", "-c:v", "libx264", input])
+            for name in refused.prefix(5) {
+                let run = try runProcess(videosegBinary, ["segment", input, "--style", "cutout", "-o", scratch.path("f/" + name)], timeout: 30)
+                #expect(run.status == 64 && run.stderr.hasPrefix("Error: --output"), "\(name): exit \(run.status): \(run.stderr)")
+            }
+            #expect(!scratch.contents().contains("f"))
         }
 
         /// The unmutated inputs, made with ffmpeg's test sources.

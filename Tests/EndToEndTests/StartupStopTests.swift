@@ -76,6 +76,23 @@ extension EndToEnd {
             #expect(!scratch.contents().contains { $0.contains("partial") })
         }
 
+        /// The same for a `--background` FIFO with no writer: SIGTERM ends the wait (it used to
+        /// print "stopping" and block in open(2) for good).
+        @Test func aStopWhileTheBackgroundWaitsForAWriterEndsAtOnce() throws {
+            let scratch = try Scratch()
+            let input = scratch.path("in.mp4")
+            try ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=64x48:rate=10", "-frames:v", "3", "-c:v", "libx264", input])
+            let fifo = scratch.path("background.fifo")
+            try #require(mkfifo(fifo, 0o600) == 0)
+            let output = scratch.path("out.mp4")
+            let (run, seconds) = try terminated(["segment", input, "-o", output, "--style", "replace", "--background", fifo,
+                                                 "--model", try makeChannelModel(in: scratch)], after: 2)
+            #expect(run.status == 130, "\(run.stderr)")
+            #expect(seconds < 2, "ended \(seconds) s after SIGTERM")
+            #expect(!FileManager.default.fileExists(atPath: output))
+            #expect(!scratch.contents().contains { $0.contains("partial") }, "\(scratch.contents())")
+        }
+
         /// DeepLabV3-ResNet50 takes seconds to load, freeze, time and warm up: a stop at any moment
         /// of that ends the run within a couple of seconds, never crashes, and leaves nothing.
         @Test(arguments: [1.0, 2.0, 3.5])

@@ -33,6 +33,24 @@ extension EndToEnd {
             try expectUsageError(extra, naming: "--queue-depth")
         }
 
+        /// Picture-sequence names are checked before any work: one plain frame number field of at
+        /// most 10 digits. (`%999999999d` used to run, eating a core and gigabytes, deaf to
+        /// SIGTERM; the others said an alpha channel was missing.)
+        @Test(arguments: [("%999999999d.png", "too wide"), ("%s.png", "%s in the picture sequence name is not a frame number"),
+                          ("%%.png", "%% in the picture sequence name"), ("%x.png", "%x in the picture sequence name"),
+                          ("%d_%06d.png", "holds 2 fields"), ("frame.png", "needs a frame number field"),
+                          ("%-5d.png", "%-5d in the picture sequence name")])
+        func pictureSequencePatternsAreChecked(_ name: String, _ words: String) throws {
+            try expectUsageError(["--style", "cutout", "-o", "frames/" + name], naming: words)
+        }
+
+        /// A malformed colour is a usage error that says it is not a colour (it used to be
+        /// looked for as a file: "no such file", exit 1).
+        @Test(arguments: [("#zzzzzz", "is not a colour"), ("#00B14", "is not a colour"), ("0x12", "is not a colour"), ("", "is empty")])
+        func malformedColoursAreUsageErrors(_ colour: String, _ words: String) throws {
+            try expectUsageError(["--style", "replace", "--background", colour], naming: words)
+        }
+
         @Test func threadsAreBoundedByTheCores() throws {
             let limit = ProcessInfo.processInfo.activeProcessorCount * 4
             try expectUsageError(["--threads", "1000"], naming: "--threads")

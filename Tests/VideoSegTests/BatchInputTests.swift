@@ -23,6 +23,33 @@ import Testing
         #expect(named.map(\.name) == ["b.mov", "b.mkv", "c"])
     }
 
+    @Test func namesThatCleanAlikeStayApartAndStable() {
+        let named = BatchInput.named(["/v/a b.mp4", "/v/a_b.mp4", "/v/c.mp4"])
+        let names = named.map(\.name)
+        #expect(Set(names).count == 3, "\(names)")
+        // The name cleaning left alone stays; the cleaned one gets its own path's hash.
+        #expect(names[1] == "a_b" && names[2] == "c")
+        #expect(names[0] == "a_b-" + stableHash("a b.mp4"))
+        #expect(BatchInput.named(["/v/a_b.mp4", "/v/a b.mp4", "/v/c.mp4"]).map(\.name) == [names[1], names[0], names[2]])
+        // Three ways to spell one name, with extensions that also meet.
+        let many = BatchInput.named(["/v/x y.mp4", "/v/x_y.mp4", "/v/x?y.mp4", "/v/x y.mkv", "/v/x.mp4.mov", "/v/x.mp4", "/v/x.mkv"]).map(\.name)
+        #expect(Set(many).count == many.count, "\(many)")
+        let urls = BatchInput.named(["rtsp://cam/a b", "rtsp://cam/a_b"]).map(\.name)
+        #expect(Set(urls).count == 2, "\(urls)")
+    }
+
+    @Test func anOutputFolderInsideAnInputFolderIsLeftOut() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("videoseg-collect-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try FileManager.default.createDirectory(atPath: root + "/out/clips", withIntermediateDirectories: true)
+        for file in ["v1.mp4", "out/clips/v1.segmented.mp4", "out/v2.mp4"] {
+            FileManager.default.createFile(atPath: root + "/" + file, contents: Data([0]))
+        }
+        #expect(try BatchInput.collect([root], listFile: nil, excluding: root + "/out").map(\.source) == [root + "/v1.mp4"])
+        #expect(try BatchInput.collect([root], listFile: nil, excluding: root + "/./out/").map(\.source) == [root + "/v1.mp4"])
+        #expect(try BatchInput.collect([root], listFile: nil).count == 3)
+    }
+
     @Test func urlsAndStrangePathsStayInsideTheFolder() {
         let named = BatchInput.named(["rtsp://cam.local:554/live?x=1", "/a/../b/c d.mp4", "/x/.."])
         for input in named {

@@ -142,4 +142,19 @@ import Testing
         let script = try #require(advice.split(separator: " ").first { $0.hasPrefix("Models/") && $0.hasSuffix(".py") })
         #expect(FileManager.default.fileExists(atPath: repositoryRoot.appendingPathComponent(String(script)).path), "\(script)")
     }
+
+    /// A Foundation file error is one line, "PATH: CAUSE", never the NSError dump.
+    @Test func aFoundationFileErrorIsOneLine() {
+        do {
+            try FileManager.default.createDirectory(atPath: "/proc/self/videoseg-test/sub", withIntermediateDirectories: true)
+            Issue.record("a folder was made under /proc")
+        } catch {
+            let line = ErrorLine.describe(error)
+            #expect(line.hasPrefix("/proc/self/videoseg-test") && !line.contains("Domain") && !line.contains("\n"), "\(line)")
+        }
+        #expect(ErrorLine.describe(VideoSegError.inputNotFound(path: "x.mp4")) == VideoSegError.inputNotFound(path: "x.mp4").description)
+        #expect(ErrorLine.cause(of: POSIXError(.EROFS)) == "Read-only file system")
+        struct OwnError: Error, CustomStringConvertible { var description: String { "a message of its own" } }
+        #expect(ErrorLine.describe(OwnError()) == "a message of its own")
+    }
 }

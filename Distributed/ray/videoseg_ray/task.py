@@ -36,9 +36,11 @@ class VideoJob:
     lock_wait: float
 
     def command(self, index: int, report: str) -> List[str]:
-        """`videoseg batch` for the one video at `index`: share `index` of `count` shares."""
+        """`videoseg batch` for the one video at `index`: share `index` of `count` shares. It does
+        not wait for a video another run holds (`--lock-wait 0`): the task waits and retries
+        itself, up to `lock_wait` (see `run_waiting_for_lock`)."""
         return [self.binary, "batch", "--list", self.list_file, "--output-dir", self.output_dir,
-                "--shard", f"{index}/{self.count}", "--report", report, "-q", *self.options]
+                "--shard", f"{index}/{self.count}", "--report", report, "--lock-wait", "0", "-q", *self.options]
 
 
 def die_with_parent(parent: int) -> Callable[[], None]:

@@ -11,8 +11,9 @@ final class LiveProcess: @unchecked Sendable {
     private var collected = Data()
     private var finishedReading = false
 
-    init(_ arguments: [String], environment: [String: String]? = nil) throws {
-        process.executableURL = URL(fileURLWithPath: videosegBinary)
+    /// Starts `videoseg` with `arguments`, or `executable` (a wrapper such as prlimit) with them.
+    init(_ arguments: [String], environment: [String: String]? = nil, executable: String = videosegBinary) throws {
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         if let environment { process.environment = environment }
         process.standardInput = FileHandle.nullDevice
