@@ -21,7 +21,7 @@ final class FrameRenderer: @unchecked Sendable {
         let layout = target.frameLayout
         converter = target.makeFrameConverter(census: census)
         overlay = OverlayRenderer(style: style, colors: colors, matrix: layout.matrix, bitDepth: layout.bitDepth)
-        soft = style.edges == .soft
+        soft = style.edges != .hard
         luma = BilinearSampler(frameWidth: layout.width, frameHeight: layout.height, orientation: orientation,
                                mapWidth: mapWidth, mapHeight: mapHeight)
         let shiftW = layout.log2ChromaWidth, shiftH = layout.log2ChromaHeight

@@ -1,4 +1,4 @@
-/// Segmentation → one mask file and its manifest line. Ends the mask branch.
+/// Segmented frame → one mask file (the frame guides refined masks) and its manifest line. Ends the mask branch.
 final class MaskStage: PipelineStage, @unchecked Sendable {
     // @unchecked: the writer is used by this stage's thread only (finished after it is joined).
     let name = StageName.masks
@@ -8,7 +8,7 @@ final class MaskStage: PipelineStage, @unchecked Sendable {
         self.writer = writer
     }
 
-    func process(_ segmentation: Segmentation, ticket: FrameTicket) throws {
-        try writer.write(index: ticket.index, pts: ticket.pts, segmentation: segmentation)
+    func process(_ segmented: SegmentedFrame, ticket: FrameTicket) throws {
+        try writer.write(index: ticket.index, pts: ticket.pts, segmentation: segmented.segmentation, frame: segmented.frame)
     }
 }
