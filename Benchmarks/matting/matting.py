@@ -50,20 +50,24 @@ def segment(videoseg, video, masks, arguments):
         return json.load(file)["fps"]
 
 
-def score(clip, masks, with_conn):
-    """The clip's metrics, averaged over its frames (dtSSD over its frame pairs)."""
-    rows, before = [], None
+def score(clip, mask_folders, with_conn):
+    """Per setting, the clip's metrics averaged over its frames (dtSSD over its frame pairs); the
+    truth of each frame is worked out once for all settings."""
+    rows = {name: [] for name in mask_folders}
+    before = {}
     for index in range(clip.frames):
-        true = clip.frame(index)[1]
-        pred = numpy.load(os.path.join(masks, f"{index:06d}.npy")).astype(numpy.float32)
-        if pred.shape != true.shape:
-            sys.exit(f"matting: mask {index} of {clip.name} is {pred.shape}, expected {true.shape}")
-        row = metrics.frame_metrics(pred, true, with_conn)
-        if before is not None:
-            row["dtSSD"] = metrics.dtssd(pred, before[0], true, before[1])
-        rows.append(row)
-        before = (pred, true)
-    return {key: float(numpy.mean([r[key] for r in rows if key in r])) for key in COLUMNS if any(key in r for r in rows)}
+        truth = metrics.Truth(clip.frame(index)[1])
+        for name, masks in mask_folders.items():
+            pred = numpy.load(os.path.join(masks, f"{index:06d}.npy")).astype(numpy.float32)
+            if pred.shape != truth.alpha.shape:
+                sys.exit(f"matting: mask {index} of {clip.name} is {pred.shape}, expected {truth.alpha.shape}")
+            row = metrics.frame_metrics(pred, truth, with_conn)
+            if name in before:
+                row["dtSSD"] = metrics.dtssd(pred, before[name][0], truth.alpha, before[name][1])
+            rows[name].append(row)
+            before[name] = (pred, truth.alpha)
+    return {name: {key: float(numpy.mean([r[key] for r in frames if key in r])) for key in COLUMNS if any(key in r for r in frames)}
+            for name, frames in rows.items()}
 
 
 def table(name, arguments, results, fps):
@@ -98,17 +102,23 @@ def main():
         clips = composites.clips(options.small)
         for clip in clips:
             write_clip(clip, os.path.join(work, clip.name + ".mkv"))
+        results = {name: {} for name, _ in settings}
+        timing = {name: [0, 0.0] for name, _ in settings}
+        for clip in clips:
+            folders = {}
+            for name, arguments in settings:
+                folders[name] = os.path.join(work, f"{clip.name}.{name}")
+                fps = segment(options.videoseg, os.path.join(work, clip.name + ".mkv"), folders[name], arguments)
+                timing[name][0] += clip.frames
+                timing[name][1] += clip.frames / fps
+            for name, values in score(clip, folders, not options.no_conn).items():
+                results[name][clip.name] = values
         for name, arguments in settings:
-            results, frames, seconds = {}, 0, 0.0
-            for clip in clips:
-                masks = os.path.join(work, f"{clip.name}.{name}")
-                fps = segment(options.videoseg, os.path.join(work, clip.name + ".mkv"), masks, arguments)
-                frames, seconds = frames + clip.frames, seconds + clip.frames / fps
-                results[clip.name] = score(clip, masks, not options.no_conn)
-            mean = {key: float(numpy.mean([r[key] for r in results.values()])) for key in results[clips[0].name]}
-            results["mean"] = mean
-            summary[name] = dict(mean, fps=frames / seconds)
-            print(table(name, arguments, results, frames / seconds) + "\n", flush=True)
+            rows = results[name]
+            rows["mean"] = {key: float(numpy.mean([r[key] for r in rows.values()])) for key in rows[clips[0].name]}
+            fps = timing[name][0] / timing[name][1]
+            summary[name] = dict(rows["mean"], fps=fps)
+            print(table(name, arguments, rows, fps) + "\n", flush=True)
     finally:
         if not options.keep:
             shutil.rmtree(work, ignore_errors=True)

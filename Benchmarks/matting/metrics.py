@@ -17,11 +17,12 @@ def _gradient_filters(sigma=1.4, epsilon=1e-2):
     # filter_x[i, j] = gaussian(i) * dgaussian(j), normalised to unit L2 norm.
     dgaussian = -steps * _gaussian(steps, sigma) / sigma ** 2
     filter_x = _gaussian(steps, sigma)[:, None] * dgaussian[None, :]
-    filter_x /= numpy.sqrt((filter_x ** 2).sum())
-    return filter_x, filter_x.T
+    norm = numpy.sqrt((filter_x ** 2).sum())
+    return filter_x / norm, _gaussian(steps, sigma) / norm, dgaussian
 
 
-FILTER_X, FILTER_Y = _gradient_filters()
+FILTER_X, _COLUMN, _ROW = _gradient_filters()
+FILTER_Y = FILTER_X.T
 
 
 def _normalised(values):
@@ -29,15 +30,31 @@ def _normalised(values):
     return (values - low) / (high - low) if high > low else numpy.zeros_like(values)
 
 
+# The filter is separable (a Gaussian down, its derivative across): two 1-D passes give the
+# same correlation as filter2D's 2-D one, many times faster.
+
+
 def _gradient(values):
-    # filter2D correlates; ndimage.correlate with mode='nearest' is BORDER_REPLICATE.
-    x = ndimage.correlate(values, FILTER_X, mode="nearest")
-    y = ndimage.correlate(values, FILTER_Y, mode="nearest")
-    return numpy.sqrt(x ** 2 + y ** 2)
+    # filter2D correlates; mode='nearest' is BORDER_REPLICATE.
+    def along(axis_across):
+        across = ndimage.correlate1d(values, _ROW, axis=axis_across, mode="nearest")
+        return ndimage.correlate1d(across, _COLUMN, axis=1 - axis_across, mode="nearest")
+    return numpy.sqrt(along(1) ** 2 + along(0) ** 2)
 
 
-def grad(pred, true):
-    return float(((_gradient(_normalised(true)) - _gradient(_normalised(pred))) ** 2).sum() / 1000)
+def grad(pred, true, true_gradient=None):
+    if true_gradient is None:
+        true_gradient = _gradient(_normalised(true))
+    return float(((true_gradient - _gradient(_normalised(pred))) ** 2).sum() / 1000)
+
+
+class Truth:
+    """What the metrics need of one true alpha, computed once for every setting scored on it."""
+
+    def __init__(self, alpha):
+        self.alpha = alpha
+        self.band = edge_band(alpha)
+        self.gradient = _gradient(_normalised(alpha))
 
 
 def conn(pred, true, step=0.1):
@@ -70,15 +87,18 @@ def edge_band(true):
 
 
 def frame_metrics(pred, true, with_conn=True):
-    """The per-frame metrics of predicted alpha `pred` against `true` (float arrays in [0, 1])."""
+    """The per-frame metrics of predicted alpha `pred` against `true` (float arrays in [0, 1], or
+    a Truth)."""
+    truth = true if isinstance(true, Truth) else Truth(true)
+    true = truth.alpha
     error = pred - true
-    band = edge_band(true)
+    band = truth.band
     p, t = pred >= 0.5, true >= 0.5
     union = (p | t).sum()
     result = {
         "MAD": float(numpy.abs(error).mean() * 1e3),
         "MSE": float((error ** 2).mean() * 1e3),
-        "Grad": grad(pred, true),
+        "Grad": grad(pred, true, truth.gradient),
         "IoU": float((p & t).sum() / union) if union else 1.0,
         "MAD_edge": float(numpy.abs(error[band]).mean() * 1e3) if band.any() else 0.0,
     }

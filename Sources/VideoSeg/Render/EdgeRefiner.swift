@@ -16,9 +16,14 @@ final class EdgeRefiner: @unchecked Sendable {
     /// The contrast gain about 0.5 applied to the filtered weight.
     let gain: Float
 
-    private var guide: [Float] = [], weight: [Float] = [], guideSquared: [Float] = [], product: [Float] = []
+    /// How much of the last frame's coefficients a still part of the picture keeps (0: none).
+    let temporal: Float
 
-    init(factor: Int = 4, radius: Int = 3, epsilon: Float = 1e-4, gain: Float = 2) {
+    private var guide: [Float] = [], weight: [Float] = [], guideSquared: [Float] = [], product: [Float] = []
+    private var previousGuide: [Float] = [], previousA: [Float] = [], previousB: [Float] = []
+
+    init(factor: Int = 4, radius: Int = 3, epsilon: Float = 1e-4, gain: Float = 2, temporal: Float = 0.6) {
+        self.temporal = temporal
         self.factor = factor
         self.radius = radius
         self.epsilon = epsilon
@@ -109,7 +114,27 @@ final class EdgeRefiner: @unchecked Sendable {
         }
         box(&a, smallWidth, smallHeight)
         box(&product, smallWidth, smallHeight)
+        steady(&a, cells: cells)
         return a
+    }
+
+    /// Keeps the last frame's coefficients where the picture itself has not changed (the grid's
+    /// guide within a few levels of the last one), so a still edge does not flicker with the
+    /// model's noise; where the picture moves they are this frame's at once, so a moving edge
+    /// does not lag. `b` is in `product`.
+    private func steady(_ a: inout [Float], cells: Int) {
+        defer {
+            previousA = a
+            previousB = product
+            previousGuide = guide
+        }
+        guard temporal > 0, previousA.count == cells else { return }
+        for cell in 0..<cells {
+            let stillness = max(0, 1 - abs(guide[cell] - previousGuide[cell]) * 32)
+            let mix = temporal * stillness * stillness
+            a[cell] += mix * (previousA[cell] - a[cell])
+            product[cell] += mix * (previousB[cell] - product[cell])
+        }
     }
 
     /// `q = a·guide + b` at every sample, `a` and `b` interpolated bilinearly from the grid
