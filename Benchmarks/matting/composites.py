@@ -8,9 +8,9 @@ Material (all shipped by Debian packages, so nothing is downloaded; see README.m
   Models/make_mediapipe_goldens.py), upsampled bilinearly, thresholded at 0.5 on an 8×8 supersampled
   grid and averaged back down. The composite is made with exactly that alpha, so the truth is exact
   by construction (a cut, not a real matte: no hair or transparency);
-- backgrounds: scikit-image's coffee, motorcycle_left and rocket photos (python3-skimage; licences
-  in its data/README.txt: coffee and rocket public domain or CC0, motorcycle from the Middlebury
-  stereo data set).
+- backgrounds: scikit-image's photos (python3-skimage; terms as its `skimage.data` docstrings give
+  them): coffee (Rachel Michetti, CC0), rocket (SpaceX, released into the public domain) and
+  motorcycle_left (the Middlebury 2014 stereo data set, Scharstein et al., GCPR 2014, a garage).
 
 The person moves by whole pixels (so its alpha needs no resampling and stays exact); the
 background pans by whole pixels too. Everything is deterministic: the same call makes the same bytes.
@@ -107,8 +107,8 @@ class Clip:
         return numpy.clip(numpy.rint(picture), 0, 255).astype(numpy.uint8), alpha
 
 
-def clips(small=False):
+def clips(small=False, frames=48):
     """The benchmark's clips: every foreground over every background (small: one of each, 12 frames)."""
     if small:
-        return [Clip("astronaut", "motorcycle", frames=12)]
-    return [Clip(f, b) for f in FOREGROUNDS for b in BACKGROUNDS]
+        return [Clip("hopper", "coffee", frames=12)]
+    return [Clip(f, b, frames=frames) for f in FOREGROUNDS for b in BACKGROUNDS]

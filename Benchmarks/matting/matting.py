@@ -90,6 +90,7 @@ def main():
     parser.add_argument("--setting", action="append", default=[], help="NAME=ARGS: a run with these videoseg arguments")
     parser.add_argument("--small", action="store_true", help="one short clip (the test suite's)")
     parser.add_argument("--no-conn", action="store_true", help="skip Conn (the slowest metric)")
+    parser.add_argument("--frames", type=int, default=48, help="frames per clip (the motion is one sway whatever the count)")
     parser.add_argument("--json", help="write {setting: {metric: mean, fps}} here")
     parser.add_argument("--keep", help="keep the composites and masks in this folder")
     options = parser.parse_args()
@@ -99,7 +100,7 @@ def main():
     os.makedirs(work, exist_ok=True)
     summary = {}
     try:
-        clips = composites.clips(options.small)
+        clips = composites.clips(options.small, options.frames)
         for clip in clips:
             write_clip(clip, os.path.join(work, clip.name + ".mkv"))
         results = {name: {} for name, _ in settings}

@@ -32,7 +32,7 @@ final class MaskGuide: @unchecked Sendable {
         var destination: [UnsafeMutablePointer<UInt8>?] = [gray, nil, nil, nil]
         var strides: [Int32] = [Int32(stride), 0, 0, 0]
         try scaler.scale(frame.frame, width: storedWidth, height: storedHeight, format: AV_PIX_FMT_GRAY8, flags: SWS_BILINEAR,
-                         destinationColorspace: AVCOL_SPC_UNSPECIFIED, destinationFullRange: true, data: &destination, strides: &strides)
+                         destinationColorspace: AVCOL_SPC_UNSPECIFIED, destinationFullRange: false, data: &destination, strides: &strides)
         let walk = orientation.uprightWalk(width: storedWidth, height: storedHeight, stride: stride, bytesPerPixel: 1)
         if weights.count != width * height { weights = [UInt16](repeating: 0, count: width * height) }
         for index in 0..<weights.count { weights[index] = UInt16(min(256, max(0, probabilities[index] * 256 + 0.5))) }
