@@ -39,10 +39,18 @@ final class EdgeRefiner: @unchecked Sendable {
         let stepY: Int
         let bitDepth: Int
 
-        @inline(__always)
-        func value(_ x: Int, _ y: Int) -> Float {
-            let offset = origin + x * stepX + y * stepY
-            return bitDepth > 8 ? Float(base.load(fromByteOffset: offset, as: UInt16.self)) : Float(base.load(fromByteOffset: offset, as: UInt8.self))
+        /// Row `y`'s `count` samples, scaled to [0, 1], into `line`.
+        func load(row y: Int, count: Int, into line: UnsafeMutablePointer<Float>) {
+            let start = base + origin + y * stepY
+            let scale = 1 / Float((1 << bitDepth) - 1)
+            if bitDepth > 8 {
+                for x in 0..<count { line[x] = Float(start.load(fromByteOffset: x * stepX, as: UInt16.self)) * scale }
+            } else if stepX == 1 {
+                let bytes = start.assumingMemoryBound(to: UInt8.self)
+                for x in 0..<count { line[x] = Float(bytes[x]) * scale }
+            } else {
+                for x in 0..<count { line[x] = Float(start.load(fromByteOffset: x * stepX, as: UInt8.self)) * scale }
+            }
         }
     }
 
@@ -69,24 +77,35 @@ final class EdgeRefiner: @unchecked Sendable {
 
     /// Area averages of the guide (scaled to [0, 1]) and of the weight (0…1) on the small grid.
     private func shrink(_ weights: UnsafeMutableBufferPointer<UInt16>, width: Int, height: Int, guide source: Guide, smallWidth: Int) {
-        let scale = 1 / Float((1 << source.bitDepth) - 1)
+        let factor = self.factor
+        var line = [Float](repeating: 0, count: width)
         guide.withUnsafeMutableBufferPointer { g in
             weight.withUnsafeMutableBufferPointer { p in
-                g.update(repeating: 0)
-                p.update(repeating: 0)
-                for y in 0..<height {
-                    let row = (y / factor) * smallWidth
-                    for x in 0..<width {
-                        let cell = row + x / factor
-                        g[cell] += source.value(x, y) * scale
-                        p[cell] += Float(weights[y * width + x]) * (1 / 256)
+                line.withUnsafeMutableBufferPointer { line in
+                    g.update(repeating: 0)
+                    p.update(repeating: 0)
+                    for y in 0..<height {
+                        source.load(row: y, count: width, into: line.baseAddress!)
+                        let cells = (y / factor) * smallWidth, row = weights.baseAddress! + y * width
+                        var x = 0
+                        for cell in cells..<(cells + smallWidth) {
+                            let end = min(width, x + factor)
+                            var sumG: Float = 0, sumP: Float = 0
+                            while x < end {
+                                sumG += line[x]
+                                sumP += Float(row[x])
+                                x += 1
+                            }
+                            g[cell] += sumG
+                            p[cell] += sumP * (1 / 256)
+                        }
                     }
-                }
-                for cell in 0..<g.count {
-                    let cx = cell % smallWidth, cy = cell / smallWidth
-                    let count = Float(min(factor, width - cx * factor) * min(factor, height - cy * factor))
-                    g[cell] /= count
-                    p[cell] /= count
+                    for cell in 0..<g.count {
+                        let cx = cell % smallWidth, cy = cell / smallWidth
+                        let count = Float(min(factor, width - cx * factor) * min(factor, height - cy * factor))
+                        g[cell] /= count
+                        p[cell] /= count
+                    }
                 }
             }
         }
@@ -144,23 +163,39 @@ final class EdgeRefiner: @unchecked Sendable {
     {
         let columns = BilinearSampler.taps(input: smallWidth, output: width, indices: Array(0..<width), stride: 1)
         let rows = BilinearSampler.taps(input: smallHeight, output: height, indices: Array(0..<height), stride: smallWidth)
-        let scale = 1 / Float((1 << source.bitDepth) - 1), gain = self.gain
-        var lineA = [Float](repeating: 0, count: smallWidth), lineB = lineA
+        let gain = self.gain
+        var lineA = [Float](repeating: 0, count: smallWidth), lineB = lineA, guideLine = [Float](repeating: 0, count: width)
         a.withUnsafeBufferPointer { a in
             product.withUnsafeBufferPointer { b in
                 columns.withUnsafeBufferPointer { columns in
-                    for y in 0..<height {
-                        let tap = rows[y]
-                        for j in 0..<smallWidth {
-                            lineA[j] = a[tap.first + j] + (a[tap.second + j] - a[tap.first + j]) * tap.weight
-                            lineB[j] = b[tap.first + j] + (b[tap.second + j] - b[tap.first + j]) * tap.weight
-                        }
-                        for x in 0..<width {
-                            let c = columns[x]
-                            let slope = lineA[c.first] + (lineA[c.second] - lineA[c.first]) * c.weight
-                            let offset = lineB[c.first] + (lineB[c.second] - lineB[c.first]) * c.weight
-                            let q = (slope * source.value(x, y) * scale + offset - 0.5) * gain + 0.5
-                            weights[y * width + x] = UInt16(min(256, max(0, q * 256 + 0.5)))
+                    lineA.withUnsafeMutableBufferPointer { lineA in
+                        lineB.withUnsafeMutableBufferPointer { lineB in
+                            guideLine.withUnsafeMutableBufferPointer { guideLine in
+                                for y in 0..<height {
+                                    let tap = rows[y]
+                                    var flat = true
+                                    for j in 0..<smallWidth {
+                                        lineA[j] = a[tap.first + j] + (a[tap.second + j] - a[tap.first + j]) * tap.weight
+                                        lineB[j] = b[tap.first + j] + (b[tap.second + j] - b[tap.first + j]) * tap.weight
+                                        flat = flat && lineA[j] == 0 && lineB[j] == lineB[0]
+                                    }
+                                    flat = flat && (lineB[0] == 0 || lineB[0] == 1)
+                                    let row = weights.baseAddress! + y * width
+                                    // A row with no edge in reach: the weights are exactly 0 or 256, no guide needed.
+                                    if flat {
+                                        row.update(repeating: lineB[0] == 0 ? 0 : 256, count: width)
+                                        continue
+                                    }
+                                    source.load(row: y, count: width, into: guideLine.baseAddress!)
+                                    for x in 0..<width {
+                                        let c = columns[x]
+                                        let slope = lineA[c.first] + (lineA[c.second] - lineA[c.first]) * c.weight
+                                        let offset = lineB[c.first] + (lineB[c.second] - lineB[c.first]) * c.weight
+                                        let q = (slope * guideLine[x] + offset - 0.5) * gain + 0.5
+                                        row[x] = UInt16(min(256, max(0, q * 256 + 0.5)))
+                                    }
+                                }
+                            }
                         }
                     }
                 }

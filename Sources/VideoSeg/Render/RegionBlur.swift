@@ -9,18 +9,28 @@ enum RegionBlur {
     /// for the foreground.
     static func region(of weights: ForegroundWeights, width: Int, height: Int, foreground: Bool) -> [Float] {
         var sums = [Float](repeating: 0, count: width * height), counts = sums
-        weights.values.withUnsafeBufferPointer { w in
-            for y in 0..<weights.height {
-                let row = (y * height / weights.height) * width
-                for x in 0..<weights.width {
-                    let cell = row + x * width / weights.width
-                    let value = Float(w[y * weights.width + x]) * (1 / 256)
-                    sums[cell] += foreground ? value : 1 - value
-                    counts[cell] += 1
+        let cellOfColumn = (0..<weights.width).map { $0 * width / weights.width }
+        sums.withUnsafeMutableBufferPointer { sums in
+            counts.withUnsafeMutableBufferPointer { counts in
+                weights.values.withUnsafeBufferPointer { w in
+                    cellOfColumn.withUnsafeBufferPointer { cellOfColumn in
+                        for y in 0..<weights.height {
+                            let cells = sums.baseAddress! + (y * height / weights.height) * width
+                            let tally = counts.baseAddress! + (y * height / weights.height) * width
+                            let row = w.baseAddress! + y * weights.width
+                            for x in 0..<weights.width {
+                                cells[cellOfColumn[x]] += Float(row[x])
+                                tally[cellOfColumn[x]] += 1
+                            }
+                        }
+                    }
+                }
+                for cell in 0..<sums.count where counts[cell] > 0 {
+                    let mean = sums[cell] / (256 * counts[cell])
+                    sums[cell] = foreground ? mean : 1 - mean
                 }
             }
         }
-        for cell in sums.indices where counts[cell] > 0 { sums[cell] /= counts[cell] }
         return sums
     }
 
