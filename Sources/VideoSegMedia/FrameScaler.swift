@@ -4,7 +4,9 @@ import VideoSegCore
 /// A swscale context that follows the frames it is given: rebuilt when their size or format
 /// changes, and told their colour matrix and range (rebuilding swscale's tables is too costly to
 /// do every frame, so that happens only when the colours change). Used by one thread at a time.
-final class FrameScaler {
+package final class FrameScaler {
+    package init() {}
+
     private var context: OpaquePointer?
     private var configured: (context: OpaquePointer, colorspace: AVColorSpace, fullRange: Bool)?
 

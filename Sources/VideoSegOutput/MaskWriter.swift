@@ -20,6 +20,8 @@ package final class MaskWriter: @unchecked Sendable {
     private let sampler: BilinearSampler?
     private let mapWidth: Int
     private var scaled: [UInt8]
+    /// Refines probability masks at the source's size on the frame's edges (`edges refined`).
+    private let guide: MaskGuide?
     private let manifest: FileHandle
     private var pngEncoder: MaskPNGEncoder?
     private var maskVideo: MaskVideoWriter?
@@ -39,8 +41,10 @@ package final class MaskWriter: @unchecked Sendable {
     /// Prepares the folder. `mapWidth`×`mapHeight` is the model's (upright) class map; the
     /// source's upright size is `sourceWidth`×`sourceHeight`.
     package init(settings: MaskExportSettings, labels: [String], colors: [(r: UInt8, g: UInt8, b: UInt8)], mapWidth: Int, mapHeight: Int,
-         sourceWidth: Int, sourceHeight: Int, timeBase: Rational, frameRate: Rational, recordsCaptureFrame: Bool = false) throws
+         sourceWidth: Int, sourceHeight: Int, timeBase: Rational, frameRate: Rational, recordsCaptureFrame: Bool = false,
+         refineOn orientation: Orientation? = nil) throws
     {
+        guide = orientation.map { MaskGuide(orientation: $0) }
         self.recordsCaptureFrame = recordsCaptureFrame
         self.settings = settings
         self.labels = labels
@@ -177,7 +181,7 @@ package final class MaskWriter: @unchecked Sendable {
 
     /// Writes frame `index`'s mask and its manifest line (for a live input, `index` is the capture
     /// frame number and the mask is numbered by processed frame).
-    package func write(index captureIndex: Int, pts: Int64, segmentation: Segmentation) throws {
+    package func write(index captureIndex: Int, pts: Int64, segmentation: Segmentation, frame: DecodedFrame? = nil) throws {
         let index = recordsCaptureFrame ? masksWritten : captureIndex
         var line: [String: Any] = ["frame": index, "pts": pts, "time_base": timeBase.description, "time": timeBase.seconds(pts)]
         let pixels: [UInt8]
@@ -187,7 +191,8 @@ package final class MaskWriter: @unchecked Sendable {
             pixels = classMask(segmentation)
             line["classes"] = MaskWriter.classFractions(pixels)
         case .probability:
-            let probabilities = probabilityMask(segmentation)
+            var probabilities = probabilityMask(segmentation)
+            if let guide, let frame, sampler != nil { try guide.refine(&probabilities, width: width, height: height, frame: frame) }
             pixels = probabilities.map { UInt8(max(0, min(255, ($0 * 255).rounded()))) }
             if settings.format == .npy { npyData = MaskWriter.npy(float16: probabilities, width: width, height: height) }
             let mean = probabilities.reduce(0, +) / Float(max(1, probabilities.count))

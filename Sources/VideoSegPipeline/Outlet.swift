@@ -30,13 +30,13 @@ struct Outlet<Payload>: Sendable {
 
 extension Outlet where Payload == SegmentedFrame {
     /// The inference stage's two branches: the segmented frame (and the audio) to the video
-    /// branch, the segmentation to the mask branch. Either may be absent.
-    static func branches(video: Outlet<SegmentedFrame>?, masks: Outlet<Segmentation>?) -> Outlet {
+    /// branch, the segmented frame to the mask branch (the frame guides refined masks). Either may be absent.
+    static func branches(video: Outlet<SegmentedFrame>?, masks: Outlet<SegmentedFrame>?) -> Outlet {
         Outlet(send: { item in
             switch item {
             case .frame(let ticket, let segmented):
                 let sentToVideo = video?.send(.frame(ticket, segmented)) ?? true
-                let sentToMasks = masks?.send(.frame(ticket, segmented.segmentation)) ?? true
+                let sentToMasks = masks?.send(.frame(ticket, segmented)) ?? true
                 return sentToVideo && sentToMasks
             case .audio(let packet):
                 return video?.send(.audio(packet)) ?? true

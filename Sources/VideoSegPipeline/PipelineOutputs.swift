@@ -61,7 +61,8 @@ package final class PipelineOutputs: @unchecked Sendable {
                 masks = try MaskWriter(
                     settings: settings, labels: plan.model.labels, colors: plan.colors, mapWidth: shape[3], mapHeight: shape[2],
                     sourceWidth: upright.width, sourceHeight: upright.height, timeBase: plan.source.timeBase,
-                    frameRate: plan.source.nominalFrameRate, recordsCaptureFrame: policy.numbersMasksByProcessedFrame)
+                    frameRate: plan.source.nominalFrameRate, recordsCaptureFrame: policy.numbersMasksByProcessedFrame,
+                    refineOn: configuration.style.edges == .refined ? plan.source.orientation : nil)
             } catch {
                 sink?.abandon()
                 camera?.closeDevice()

@@ -155,8 +155,8 @@ public struct SegmentConfiguration: Sendable {
     func segmentationNeeds(video: Bool) -> SegmentationNeeds {
         var needs = SegmentationNeeds()
         if video {
-            needs.foreground = style.edges == .soft
-            needs.tint = style.edges == .soft && !style.mode.isEffect
+            needs.foreground = style.edges != .hard
+            needs.tint = style.edges != .hard && !style.mode.isEffect
             needs.scores = style.edges == .hard
         }
         if let masks {

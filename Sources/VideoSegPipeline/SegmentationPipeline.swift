@@ -66,9 +66,9 @@ public final class SegmentationPipeline: Sendable {
         let virtualCameraSkipped = Locked(0)
         let videoBranch = launchVideoBranch(plan: plan, outputs: outputs, threads: threads, completion: completion, depth: depth,
                                             virtualCameraSkipped: virtualCameraSkipped)
-        var maskBranch: Outlet<Segmentation>?
+        var maskBranch: Outlet<SegmentedFrame>?
         if let writer = outputs.masks {
-            let toMasks: StageQueue<Segmentation> = threads.queue(capacity: depth)
+            let toMasks: StageQueue<SegmentedFrame> = threads.queue(capacity: depth)
             threads.launch(MaskStage(writer: writer), from: toMasks, to: .end(completion))
             maskBranch = .queue(toMasks)
         }

@@ -17,6 +17,8 @@ final class EffectRenderer: @unchecked Sendable {
     private let shrink: FrameResizer?
     private let grow: FrameResizer?
     private let background: BackgroundPicture?
+    /// Refines the weights (`edges refined`); nil for soft and hard edges.
+    private let refiner: EdgeRefiner?
     /// The blur radius in samples of the shrunk picture (luma).
     private let smallRadius: Int
 
@@ -31,6 +33,7 @@ final class EffectRenderer: @unchecked Sendable {
                    ForegroundWeights(width: chroma.columns.count, height: chroma.rows.count)]
         tinted = (0..<max(classCount, 1)).map { style.tints($0) }
         self.background = background
+        refiner = style.edges == .refined ? EdgeRefiner() : nil
         let radius = EffectRenderer.radius(style, width: layout.width, height: layout.height)
         switch style.mode {
         case .blur:
@@ -60,9 +63,17 @@ final class EffectRenderer: @unchecked Sendable {
     /// `decoded` in the render target's format with the effect applied by `segmentation`.
     package func render(_ decoded: DecodedFrame, segmentation: Segmentation) throws -> RenderedFrame {
         let frame = try converter.convert(decoded)
-        let soft = style.edges == .soft
-        for index in 0..<2 { weights[index].fill(from: segmentation, sampler: samplers[index], soft: soft, tinted: tinted) }
         let planes = frame.planes
+        if let refiner {
+            // Refined on luma, where the picture's edges are; chroma takes the refined weights.
+            weights[0].fill(from: segmentation, sampler: samplers[0], soft: true, tinted: tinted)
+            weights[0].refine(with: refiner, guide: EdgeRefiner.Guide(base: planes[0].pixels, origin: 0, stepX: layout.bitDepth > 8 ? 2 : 1,
+                                                                       stepY: planes[0].stride, bitDepth: layout.bitDepth))
+            weights[1].subsample(weights[0], log2Width: layout.log2ChromaWidth, log2Height: layout.log2ChromaHeight)
+        } else {
+            let soft = style.edges == .soft
+            for index in 0..<2 { weights[index].fill(from: segmentation, sampler: samplers[index], soft: soft, tinted: tinted) }
+        }
         switch style.mode {
         case .blur, .pixelate, .replace:
             let effect = try effectPicture(frame)
@@ -85,10 +96,17 @@ final class EffectRenderer: @unchecked Sendable {
         guard let shrink, let grow else { return frame }
         let small = try shrink.resize(frame)
         if style.mode == .blur {
+            // Blurred from the blurred part's own samples (normalised convolution), so no colour
+            // of the other part spreads into it: no halo of the person in a blurred room.
+            var region: [Float] = []
             for (index, plane) in small.planes.prefix(3).enumerated() {
                 let shiftW = index == 0 ? 0 : layout.log2ChromaWidth, shiftH = index == 0 ? 0 : layout.log2ChromaHeight
                 let width = (shrink.width + (1 << shiftW) - 1) >> shiftW, height = (shrink.height + (1 << shiftH) - 1) >> shiftH
-                PlaneBlur.blur(plane, width: width, height: height, radius: max(1, smallRadius >> shiftW), sixteenBit: layout.bitDepth > 8)
+                if index < 2 {
+                    region = RegionBlur.region(of: weights[index], width: width, height: height, foreground: style.applyTo == .foreground)
+                }
+                RegionBlur.blur(plane, width: width, height: height, radius: max(1, smallRadius >> shiftW), sixteenBit: layout.bitDepth > 8,
+                                region: region)
             }
         }
         return try grow.resize(small)

@@ -37,6 +37,26 @@ struct ForegroundWeights {
         }
     }
 
+    /// Moves the weights onto the edges of `guide` (the plane's own picture), as `refiner` does.
+    mutating func refine(with refiner: EdgeRefiner, guide: EdgeRefiner.Guide) {
+        let width = self.width, height = self.height
+        values.withUnsafeMutableBufferPointer { refiner.refine($0, width: width, height: height, guide: guide) }
+    }
+
+    /// Takes the weights of `full`, a plane `2^log2Width`×`2^log2Height` times larger, each
+    /// sample from the one at its top-left corner (as the chroma sampler places chroma samples).
+    mutating func subsample(_ full: ForegroundWeights, log2Width: Int, log2Height: Int) {
+        let width = self.width
+        values.withUnsafeMutableBufferPointer { output in
+            full.values.withUnsafeBufferPointer { source in
+                for y in 0..<height {
+                    let row = source.baseAddress! + min(full.height - 1, y << log2Height) * full.width
+                    for x in 0..<width { output[y * width + x] = row[min(full.width - 1, x << log2Width)] }
+                }
+            }
+        }
+    }
+
     /// Soft weights a row at a time: the probability interpolated down the map once per row,
     /// then across per sample; runs where both cells agree (all background, all foreground)
     /// need no arithmetic.

@@ -16,6 +16,8 @@ package final class FrameRenderer: @unchecked Sendable {
     private var tables = OverlayRenderer.CellTables()
     /// The effects (blur, pixelate, replace, cut-out, matte) draw instead of the overlay.
     private let effects: EffectRenderer?
+    /// The blend tint with refined edges draws instead of the soft overlay.
+    private let refined: RefinedOverlay?
 
     /// Prepares rendering into frames of `target`, of a source shown with `orientation`, from
     /// upright segmentations of `mapWidth`×`mapHeight` cells.
@@ -25,7 +27,7 @@ package final class FrameRenderer: @unchecked Sendable {
         let layout = target.frameLayout
         converter = target.makeFrameConverter(census: census)
         overlay = OverlayRenderer(style: style, colors: colors, matrix: layout.matrix, bitDepth: layout.bitDepth)
-        soft = style.edges == .soft
+        soft = style.edges != .hard
         luma = BilinearSampler(frameWidth: layout.width, frameHeight: layout.height, orientation: orientation,
                                mapWidth: mapWidth, mapHeight: mapHeight)
         let shiftW = layout.log2ChromaWidth, shiftH = layout.log2ChromaHeight
@@ -34,6 +36,9 @@ package final class FrameRenderer: @unchecked Sendable {
         effects = style.mode.isEffect
             ? EffectRenderer(target: target, luma: luma, chroma: chroma, style: style, classCount: colors.count, background: background, census: census)
             : nil
+        refined = style.edges == .refined && style.mode == .blend
+            ? RefinedOverlay(layout: layout, luma: luma, chroma: chroma, style: style, classCount: colors.count)
+            : nil
     }
 
     /// `decoded` in the render target's format with `segmentation` drawn on it.
@@ -41,6 +46,10 @@ package final class FrameRenderer: @unchecked Sendable {
         if let effects { return try effects.render(decoded, segmentation: segmentation) }
         let frame = try converter.convert(decoded)
         if soft { overlay.fill(&tables, from: segmentation) }
+        if let refined {
+            refined.render(frame, segmentation: segmentation, tables: tables)
+            return frame
+        }
         for (index, plane) in frame.planes.prefix(3).enumerated() {
             let sampler = index == 0 ? luma : chroma
             overlay.render(plane: index, pixels: plane.pixels, stride: plane.stride, width: sampler.columns.count,

@@ -133,7 +133,7 @@ public struct OverlayRenderer: Sendable {
         segmentation: Segmentation, sampler: BilinearSampler, tables: CellTables
     ) {
         let rows = UnsafeMutableRawPointer(pixels)
-        if style.edges == .soft && segmentation.foreground != nil && segmentation.tint != nil {
+        if style.edges != .hard && segmentation.foreground != nil && segmentation.tint != nil {
             renderSoft(plane: plane, samples: Sample.self, rows: rows, stride: stride, width: width, height: height,
                        sampler: sampler, tables: tables)
             return

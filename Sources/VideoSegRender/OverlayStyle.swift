@@ -30,10 +30,12 @@ public struct OverlayStyle: Equatable, Sendable {
 
     /// How the edge between classes is drawn: `soft` weighs the tint by the interpolated
     /// probability of the tinted classes (antialiased, no step where the winner flips); `hard`
-    /// gives every pixel the flat tint of its interpolated class.
+    /// gives every pixel the flat tint of its interpolated class; `refined` moves the soft weight
+    /// onto the picture's own edges (a guided filter at the output's resolution, see `EdgeRefiner`).
     public enum Edges: String, Sendable, CaseIterable {
         case soft
         case hard
+        case refined
     }
 
     /// Blend or mask.

@@ -23,8 +23,8 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Benchmarks/python_reference.py to compare with.", valueName: "path"))
     var pythonReference: String = BenchCommand.checkout.appendingPathComponent("Benchmarks/python_reference.py").path
 
-    @Option(name: .long, help: "Edges to draw: soft or hard (see segment --edges).")
-    var edges: OverlayStyle.Edges = .soft
+    @Option(name: .long, help: "Edges to draw: refined, soft or hard (see segment --edges).")
+    var edges: OverlayStyle.Edges = .refined
 
     @Option(name: .long, help: "Style to draw (see segment --style).")
     var style: OverlayStyle.Mode = .blend

@@ -50,8 +50,8 @@ struct JobOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("replace: a picture or video file (scaled to cover, centre-cropped, looped) or a colour such as #00B140.", valueName: "file|color"))
     var background: String?
 
-    @Option(name: .long, help: "soft: tint weighed by the class probability (antialiased edges); hard: flat tint of the winning class.")
-    var edges: OverlayStyle.Edges = .soft
+    @Option(name: .long, help: "refined: the soft weight moved onto the picture's own edges (effects, cut-out, matte, probability masks); soft: weighed by the interpolated class probability, as PyTorch interpolates; hard: flat tint of the winning class.")
+    var edges: OverlayStyle.Edges = .refined
 
     @Option(name: .long, help: ArgumentHelp("Temporal smoothing, 0 (off) to below 1: uncertain pixels keep this much of the previous frame.", valueName: "S"))
     var smooth: Double = SegmentConfiguration.defaultSmoothing

@@ -53,8 +53,9 @@ extension EndToEnd {
         /// The first mask `videoseg` exports for `image` with `extra` options, as raw bytes.
         func exportedMask(_ item: Case, image: String, extra: [String], scratch: Scratch) throws -> Data {
             let folder = scratch.path("masks-\(UUID().uuidString)")
+            // Soft edges: PyTorch's interpolation exactly (the default, refined, follows the picture).
             let run = try videoseg(["segment", image, "--no-video", "--masks", folder, "--model", item.model, "--threads", "1",
-                                    "--input-size", "\(item.width)x\(item.height)"] + item.flags + extra)
+                                    "--edges", "soft", "--input-size", "\(item.width)x\(item.height)"] + item.flags + extra)
             try #require(run.status == 0, "\(run.stderr)")
             let files = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasPrefix("000000.") }
             let file = try #require(files.first)

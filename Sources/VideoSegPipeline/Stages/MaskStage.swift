@@ -4,7 +4,7 @@ import VideoSegModel
 import VideoSegOutput
 import VideoSegRender
 
-/// Segmentation → one mask file and its manifest line. Ends the mask branch.
+/// Segmented frame → one mask file (the frame guides refined masks) and its manifest line. Ends the mask branch.
 final class MaskStage: PipelineStage, @unchecked Sendable {
     // @unchecked: the writer is used by this stage's thread only (finished after it is joined).
     package let name = StageName.masks
@@ -14,7 +14,7 @@ final class MaskStage: PipelineStage, @unchecked Sendable {
         self.writer = writer
     }
 
-    package func process(_ segmentation: Segmentation, ticket: FrameTicket) throws {
-        try writer.write(index: ticket.index, pts: ticket.pts, segmentation: segmentation)
+    package func process(_ segmented: SegmentedFrame, ticket: FrameTicket) throws {
+        try writer.write(index: ticket.index, pts: ticket.pts, segmentation: segmented.segmentation, frame: segmented.frame)
     }
 }

@@ -1,0 +1,83 @@
+import VideoSegCore
+import VideoSegMedia
+import VideoSegModel
+
+/// The blend tint with `edges refined`: the tint's weight is `alpha` times the refined foreground
+/// weight (the soft weight moved onto the picture's edges by `EdgeRefiner`, on the luma plane;
+/// chroma takes its top-left luma sample's weight), and its colour the probability-weighted mix
+/// of the tinted classes at the nearest cell, as the soft tint's is. Cells with too little tint
+/// take the mean colour of the tinted cells (one class: its colour). One thread uses it.
+final class RefinedOverlay: @unchecked Sendable {
+    // @unchecked: the refiner and the weight buffers belong to the render stage's thread.
+    private let refiner = EdgeRefiner()
+    private var weights: [ForegroundWeights]
+    private let samplers: [BilinearSampler]
+    private let layout: FrameLayout
+    private let alpha: Float
+    private let tinted: [Bool]
+
+    init(layout: FrameLayout, luma: BilinearSampler, chroma: BilinearSampler, style: OverlayStyle, classCount: Int) {
+        self.layout = layout
+        samplers = [luma, chroma]
+        weights = [ForegroundWeights(width: luma.columns.count, height: luma.rows.count),
+                   ForegroundWeights(width: chroma.columns.count, height: chroma.rows.count)]
+        alpha = Float(max(0, min(1, style.alpha)))
+        tinted = (0..<max(classCount, 1)).map { style.tints($0) }
+    }
+
+    /// Draws the tint on the planes of `frame` from `segmentation` and its soft `tables`.
+    func render(_ frame: RenderedFrame, segmentation: Segmentation, tables: OverlayRenderer.CellTables) {
+        let planes = frame.planes
+        weights[0].fill(from: segmentation, sampler: samplers[0], soft: true, tinted: tinted)
+        weights[0].refine(with: refiner, guide: EdgeRefiner.Guide(base: planes[0].pixels, origin: 0, stepX: layout.bitDepth > 8 ? 2 : 1,
+                                                                   stepY: planes[0].stride, bitDepth: layout.bitDepth))
+        weights[1].subsample(weights[0], log2Width: layout.log2ChromaWidth, log2Height: layout.log2ChromaHeight)
+        for (index, plane) in planes.prefix(3).enumerated() {
+            draw(plane, colors: cellColors(tables, plane: index), weights: weights[index == 0 ? 0 : 1], sampler: samplers[index == 0 ? 0 : 1])
+        }
+    }
+
+    /// The tint colour of every cell on one plane, at the plane's depth.
+    private func cellColors(_ tables: OverlayRenderer.CellTables, plane: Int) -> [Float] {
+        let addend = tables.addend[plane]
+        var colors = [Float](repeating: 0, count: tables.weight.count)
+        var sum: Float = 0, count: Float = 0
+        for cell in colors.indices where tables.weight[cell] >= 8 {
+            colors[cell] = addend[cell] / tables.weight[cell]
+            sum += colors[cell]
+            count += 1
+        }
+        let mean = count > 0 ? sum / count : 0
+        for cell in colors.indices where tables.weight[cell] < 8 { colors[cell] = mean }
+        return colors
+    }
+
+    private func draw(_ plane: PlaneView, colors: [Float], weights: ForegroundWeights, sampler: BilinearSampler) {
+        let sixteenBit = layout.bitDepth > 8, alpha = self.alpha
+        colors.withUnsafeBufferPointer { colors in
+            weights.values.withUnsafeBufferPointer { weight in
+                sampler.columns.withUnsafeBufferPointer { columns in
+                    for y in 0..<weights.height {
+                        let tap = sampler.rows[y]
+                        let rowCells = tap.weight < 0.5 ? tap.first : tap.second
+                        let row = plane.pixels + y * plane.stride
+                        for x in 0..<weights.width {
+                            let r = weight[y * weights.width + x]
+                            if r == 0 { continue }
+                            let column = columns[x]
+                            let color = colors[rowCells + (column.weight < 0.5 ? column.first : column.second)]
+                            let w = alpha * Float(r)
+                            if sixteenBit {
+                                let samples = row.assumingMemoryBound(to: UInt16.self)
+                                samples[x] = UInt16(min(65535, (Float(samples[x]) * (256 - w) + color * w) * (1 / 256) + 0.5))
+                            } else {
+                                let samples = row.assumingMemoryBound(to: UInt8.self)
+                                samples[x] = UInt8(min(255, (Float(samples[x]) * (256 - w) + color * w) * (1 / 256) + 0.5))
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
