@@ -165,23 +165,7 @@ public final class SegmentationModel: @unchecked Sendable {
         }
         let started = monotonicSeconds()
         vs_torch_set_num_threads(Int32(threads))
-        // Only the CPU's float32 choice is measured; on CUDA or in float16 the frozen graph is kept.
-        let measurable = optimize && !device.isCUDA && !half
-        let requested: PreparationCache.Choice? = switch graphPreparation {
-        case .measure: nil
-        case .frozen: .frozen
-        case .optimized: .optimized
-        }
-        let cacheKey = measurable && requested == nil && cache != nil
-            ? try PreparationCache.key(modelHash: fileHash(), batch: batch, height: height, width: width, threads: threads) : nil
-        let cachedChoice = cacheKey.flatMap { cache?.choice(for: $0) }
-        let source: PreparationCache.Source = !optimize ? .asLoaded : !measurable ? .frozenOnDevice : requested != nil ? .requested
-            : cachedChoice == nil ? .measured : .cached
-        let mode = switch optimize ? requested ?? cachedChoice : nil {
-        case .optimized: Int32(VS_PREPARE_OPTIMIZED)
-        case .frozen: Int32(VS_PREPARE_FROZEN)
-        case nil: Int32(optimize ? VS_PREPARE_CHOOSE : VS_PREPARE_AS_LOADED)
-        }
+        let (source, mode, cacheKey) = try preparationMode(width: width, height: height, batch: batch, optimize: optimize, cache: cache)
         var shape = [Int64](repeating: 0, count: 4)
         var error: UnsafeMutablePointer<CChar>?
         let status = shape.withUnsafeMutableBufferPointer { buffer in
@@ -213,6 +197,31 @@ public final class SegmentationModel: @unchecked Sendable {
         if source == .measured, let cache, let cacheKey, optimization != "as loaded" {
             cache.store(optimization.contains("optimized") ? .optimized : .frozen, for: cacheKey)
         }
+    }
+
+    /// How `prepare` comes to its graph: asked for (`graphPreparation`), taken from `cache`, or
+    /// measured; the bridge's mode for it; and the cache key a measured choice is stored under.
+    private func preparationMode(width: Int, height: Int, batch: Int, optimize: Bool, cache: PreparationCache?) throws
+        -> (PreparationCache.Source, Int32, String?)
+    {
+        // Only the CPU's float32 choice is measured; on CUDA or in float16 the frozen graph is kept.
+        let measurable = optimize && !device.isCUDA && !half
+        let requested: PreparationCache.Choice? = switch graphPreparation {
+        case .measure: nil
+        case .frozen: .frozen
+        case .optimized: .optimized
+        }
+        let cacheKey = measurable && requested == nil && cache != nil
+            ? try PreparationCache.key(modelHash: fileHash(), batch: batch, height: height, width: width, threads: threads) : nil
+        let cachedChoice = cacheKey.flatMap { cache?.choice(for: $0) }
+        let source: PreparationCache.Source = !optimize ? .asLoaded : !measurable ? .frozenOnDevice : requested != nil ? .requested
+            : cachedChoice == nil ? .measured : .cached
+        let mode = switch optimize ? requested ?? cachedChoice : nil {
+        case .optimized: Int32(VS_PREPARE_OPTIMIZED)
+        case .frozen: Int32(VS_PREPARE_FROZEN)
+        case nil: Int32(optimize ? VS_PREPARE_CHOOSE : VS_PREPARE_AS_LOADED)
+        }
+        return (source, mode, cacheKey)
     }
 
     /// How the last `prepare` chose its graph, and how long it took (seconds).
