@@ -27,6 +27,8 @@ public struct PreparationCache: Sendable {
         case reused
         /// Not frozen or optimised at all (`optimize` off).
         case asLoaded = "as loaded"
+        /// The graph the caller asked for (`GraphPreparation.frozen` or `.optimized`), not timed.
+        case requested = "as asked"
         /// Frozen without measuring: on CUDA or in float16, where the CPU timing says nothing.
         case frozenOnDevice = "frozen, not measured (GPU)"
     }

@@ -95,7 +95,7 @@ package final class ScoreRefiner: @unchecked Sendable {
             case .probabilities:
                 // Kept within [0, 1]: the renderer turns them into integer weights, and a model
                 // that calls its output probabilities may still emit 1e10 (or +inf made finite).
-                for index in 0..<(classCount * cells) { output[index] = min(1, max(0, scores.baseAddress[index])) }
+                ClassPlanes.clampToUnit(scores.baseAddress, into: output.baseAddress!, count: classCount * cells)
             }
         }
         var decided = scores
@@ -115,24 +115,7 @@ package final class ScoreRefiner: @unchecked Sendable {
 
     /// Softmax over the classes of every cell, plane by plane (cells are contiguous in a plane).
     private func softmax(_ logits: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>, cells: Int) {
-        var largest = [Float](repeating: -.infinity, count: cells)
-        var sum = [Float](repeating: 0, count: cells)
-        for id in 0..<classCount {
-            let plane = logits + id * cells
-            for cell in 0..<cells where plane[cell] > largest[cell] { largest[cell] = plane[cell] }
-        }
-        for id in 0..<classCount {
-            let plane = logits + id * cells, target = output + id * cells
-            for cell in 0..<cells {
-                let value = expf(plane[cell] - largest[cell])
-                target[cell] = value
-                sum[cell] += value
-            }
-        }
-        for id in 0..<classCount {
-            let target = output + id * cells
-            for cell in 0..<cells { target[cell] /= sum[cell] }
-        }
+        ClassPlanes.softmax(logits, into: output, classes: classCount, cells: cells)
     }
 
     /// Mixes the previous frame's probabilities into this frame's where this frame is unsure:
@@ -143,38 +126,18 @@ package final class ScoreRefiner: @unchecked Sendable {
     private func smoothWithPrevious() {
         let cells = width * height
         defer { previous = probabilities }
-        guard var previous else { return }
-        let normaliser = 1 / logf(Float(max(2, classCount)))
+        guard let previous else { return }
         probabilities.withUnsafeMutableBufferPointer { current in
-            previous.withUnsafeMutableBufferPointer { before in
-                for cell in 0..<cells {
-                    var entropy: Float = 0
-                    for id in 0..<classCount {
-                        let p = current[id * cells + cell]
-                        if p > 0 { entropy -= p * logf(p) }
-                    }
-                    let uncertainty = min(1, entropy * normaliser)
-                    let mix = smoothing * uncertainty * uncertainty
-                    guard mix > 0 else { continue }
-                    for id in 0..<classCount {
-                        let index = id * cells + cell
-                        current[index] += mix * (before[index] - current[index])
-                    }
-                }
+            previous.withUnsafeBufferPointer { before in
+                ClassPlanes.smooth(current.baseAddress!, previous: before.baseAddress!, classes: classCount, cells: cells, strength: smoothing)
             }
         }
     }
 
     /// The argmax of the current probabilities, the first maximum winning.
     private func argmax(into classes: UnsafeMutablePointer<UInt8>) {
-        let cells = width * height
-        var best = Array(probabilities[0..<cells])
-        classes.update(repeating: 0, count: cells)
-        for id in 1..<max(1, classCount) {
-            for cell in 0..<cells where probabilities[id * cells + cell] > best[cell] {
-                best[cell] = probabilities[id * cells + cell]
-                classes[cell] = UInt8(id)
-            }
+        probabilities.withUnsafeBufferPointer { planes in
+            ClassPlanes.argmax(planes.baseAddress!, into: classes, classCount: classCount, cells: width * height)
         }
     }
 
@@ -184,8 +147,10 @@ package final class ScoreRefiner: @unchecked Sendable {
         let result = foregroundPool.obtain()
         let target = result.baseAddress
         target.update(repeating: 0, count: cells)
-        for id in 0..<classCount where tinted[id] > 0 {
-            for cell in 0..<cells { target[cell] += probabilities[id * cells + cell] }
+        probabilities.withUnsafeBufferPointer { planes in
+            for id in 0..<classCount where tinted[id] > 0 {
+                ClassPlanes.addScaled(planes.baseAddress! + id * cells, weight: 1, to: target, cells: cells)
+            }
         }
         return result
     }
@@ -196,11 +161,12 @@ package final class ScoreRefiner: @unchecked Sendable {
         let result = tintPool.obtain()
         let target = result.baseAddress
         target.update(repeating: 0, count: 3 * cells)
-        for id in 0..<classCount where tinted[id] > 0 && id < colors.count {
-            let color = [Float(colors[id].r), Float(colors[id].g), Float(colors[id].b)]
-            for channel in 0..<3 {
-                let plane = target + channel * cells
-                for cell in 0..<cells { plane[cell] += color[channel] * probabilities[id * cells + cell] }
+        probabilities.withUnsafeBufferPointer { planes in
+            for id in 0..<classCount where tinted[id] > 0 && id < colors.count {
+                let color = [Float(colors[id].r), Float(colors[id].g), Float(colors[id].b)]
+                for channel in 0..<3 {
+                    ClassPlanes.addScaled(planes.baseAddress! + id * cells, weight: color[channel], to: target + channel * cells, cells: cells)
+                }
             }
         }
         return result

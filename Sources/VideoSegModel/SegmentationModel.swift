@@ -17,10 +17,13 @@ public final class SegmentationModel: @unchecked Sendable {
     public let metadataSources: [String]
     /// libtorch intra-op threads used for this model's forward passes.
     public var threads: Int = 1
+    /// Which graph `prepare` keeps when it optimises (measured by default).
+    public var graphPreparation = GraphPreparation.measure
     /// Which `ModelCache` entry this model belongs to, when it came from one.
     var cacheKey: String?
-    /// Whether `prepare` finished, and with which graph option.
+    /// Whether `prepare` finished, and with which graph options.
     private var preparedOptimized: Bool?
+    private var preparedGraph: GraphPreparation?
     /// Where the model runs, and whether in float16 (see `place`). The CPU until placed.
     public private(set) var device: ComputeDevice = .cpu
     public private(set) var half = false
@@ -154,24 +157,16 @@ public final class SegmentationModel: @unchecked Sendable {
         nonFiniteFrames = 0
         nonFiniteRanges = []
         // Prepared already at this size (a cached model): nothing to do again.
-        if preparedOptimized == optimize && inputWidth == width && inputHeight == height && self.batch == batch {
+        if preparedOptimized == optimize && preparedGraph == graphPreparation && inputWidth == width && inputHeight == height
+            && self.batch == batch
+        {
             preparation = .reused
             preparationSeconds = 0
             return
         }
         let started = monotonicSeconds()
         vs_torch_set_num_threads(Int32(threads))
-        // Only the CPU's float32 choice is measured; on CUDA or in float16 the frozen graph is kept.
-        let measurable = optimize && !device.isCUDA && !half
-        let cacheKey = measurable && cache != nil
-            ? try PreparationCache.key(modelHash: fileHash(), batch: batch, height: height, width: width, threads: threads) : nil
-        let cachedChoice = cacheKey.flatMap { cache?.choice(for: $0) }
-        let source: PreparationCache.Source = !optimize ? .asLoaded : !measurable ? .frozenOnDevice : cachedChoice == nil ? .measured : .cached
-        let mode = switch cachedChoice {
-        case .optimized: Int32(VS_PREPARE_OPTIMIZED)
-        case .frozen: Int32(VS_PREPARE_FROZEN)
-        case nil: Int32(optimize ? VS_PREPARE_CHOOSE : VS_PREPARE_AS_LOADED)
-        }
+        let (source, mode, cacheKey) = try preparationMode(width: width, height: height, batch: batch, optimize: optimize, cache: cache)
         var shape = [Int64](repeating: 0, count: 4)
         var error: UnsafeMutablePointer<CChar>?
         let status = shape.withUnsafeMutableBufferPointer { buffer in
@@ -197,12 +192,38 @@ public final class SegmentationModel: @unchecked Sendable {
             throw VideoSegError.model(path: path, message: "\(classes) classes do not fit an 8-bit class map")
         }
         preparedOptimized = optimize
+        preparedGraph = graphPreparation
         preparation = source
         preparationSeconds = monotonicSeconds() - started
         // Only a real choice is remembered: a graph that could not be frozen is measured again.
         if source == .measured, let cache, let cacheKey, optimization != "as loaded" {
             cache.store(optimization.contains("optimized") ? .optimized : .frozen, for: cacheKey)
         }
+    }
+
+    /// How `prepare` comes to its graph: asked for (`graphPreparation`), taken from `cache`, or
+    /// measured; the bridge's mode for it; and the cache key a measured choice is stored under.
+    private func preparationMode(width: Int, height: Int, batch: Int, optimize: Bool, cache: PreparationCache?) throws
+        -> (PreparationCache.Source, Int32, String?)
+    {
+        // Only the CPU's float32 choice is measured; on CUDA or in float16 the frozen graph is kept.
+        let measurable = optimize && !device.isCUDA && !half
+        let requested: PreparationCache.Choice? = switch graphPreparation {
+        case .measure: nil
+        case .frozen: .frozen
+        case .optimized: .optimized
+        }
+        let cacheKey = measurable && requested == nil && cache != nil
+            ? try PreparationCache.key(modelHash: fileHash(), batch: batch, height: height, width: width, threads: threads) : nil
+        let cachedChoice = cacheKey.flatMap { cache?.choice(for: $0) }
+        let source: PreparationCache.Source = !optimize ? .asLoaded : !measurable ? .frozenOnDevice : requested != nil ? .requested
+            : cachedChoice == nil ? .measured : .cached
+        let mode = switch optimize ? requested ?? cachedChoice : nil {
+        case .optimized: Int32(VS_PREPARE_OPTIMIZED)
+        case .frozen: Int32(VS_PREPARE_FROZEN)
+        case nil: Int32(optimize ? VS_PREPARE_CHOOSE : VS_PREPARE_AS_LOADED)
+        }
+        return (source, mode, cacheKey)
     }
 
     /// How the last `prepare` chose its graph, and how long it took (seconds).
@@ -330,6 +351,21 @@ public final class SegmentationModel: @unchecked Sendable {
     /// What `prepare` did to the graph: "as loaded", "frozen", or "frozen + optimized for
     /// inference" (kept only where it was faster at the prepared size).
     public var optimization: String { String(cString: vs_torch_model_optimization(handle)) }
+
+    /// Why `prepare` ended with that graph: the CPU time of a forward pass of each graph when it
+    /// timed them, the graph asked for, or the pass that did not apply and its error.
+    public var preparationNote: String {
+        let note = String(cString: vs_torch_model_preparation_note(handle))
+        return preparation == .cached ? "an earlier run measured it (preparation cache): " + note : note
+    }
+
+    /// The forward graph as libtorch prints it (after `prepare`: the graph that runs), to compare
+    /// with Python's `module.graph`.
+    public var graphText: String {
+        guard let text = vs_torch_model_graph(handle) else { return "" }
+        defer { vs_torch_free_string(text) }
+        return String(cString: text)
+    }
 
     /// The number of class-map bytes one forward pass writes.
     public var classMapCount: Int {

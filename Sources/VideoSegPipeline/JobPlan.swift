@@ -80,6 +80,7 @@ public final class JobPlan: @unchecked Sendable {
             model.threads = configuration.threads
             try model.place(on: compute.device, half: compute.half)
         }
+        model.graphPreparation = configuration.graphPreparation
         try stop?.throwIfRaised()
         let loadSeconds = monotonicSeconds() - loadStarted
         try self.init(source: source, model: model, inputSize: configuration.inputSize, optimize: configuration.optimizeModel,

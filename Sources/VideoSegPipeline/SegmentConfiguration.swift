@@ -37,6 +37,8 @@ public struct SegmentConfiguration: Sendable {
     public var threads = SegmentConfiguration.defaultThreads
     /// Freeze and optimise the TorchScript graph for inference.
     public var optimizeModel = true
+    /// With `optimizeModel`: which graph to keep (by default the faster, measured).
+    public var graphPreparation = GraphPreparation.measure
     /// Where the measured choice of graph is kept between runs (see `PreparationCache`); nil
     /// measures it every run.
     public var preparationCache: PreparationCache? = PreparationCache.user
@@ -230,6 +232,8 @@ public struct SegmentResult: Sendable {
     /// How the model's graph was chosen (measured, cached, ...: see `PreparationCache.Source`),
     /// and the seconds spent loading and preparing it.
     public var modelPreparation: String = ""
+    /// Why the model runs the graph it runs (see `SegmentationModel.preparationNote`).
+    public var modelPreparationNote = ""
     public var modelLoadSeconds = 0.0
     public var modelPrepareSeconds = 0.0
     /// Where each stage thread's time went, keyed by `StageName` raw values, and the CPU seconds
@@ -297,6 +301,7 @@ extension SegmentResult {
             modelPath: plan.model.path, modelOptimization: plan.model.optimization, modelInputWidth: plan.model.inputWidth,
             modelInputHeight: plan.model.inputHeight)
         modelPreparation = plan.model.preparation.rawValue
+        modelPreparationNote = plan.model.preparationNote
         modelLoadSeconds = plan.modelLoadSeconds
         modelPrepareSeconds = plan.model.preparationSeconds
         device = plan.model.device.description

@@ -41,6 +41,12 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Also write the table as JSON.", valueName: "file"))
     var json: String?
 
+    @Option(name: .long, help: ArgumentHelp("Write the graph VideoSeg runs (videoseg.graph.txt) and PyTorch's optimised one (pytorch-optimized.graph.txt) into this folder.", valueName: "folder"))
+    var dumpGraphs: String?
+
+    @Option(name: .long, help: ArgumentHelp("Benchmarks/forward_reference.py: PyTorch's forward pass to compare with.", valueName: "path"))
+    var forwardReference: String = BenchCommand.checkout.appendingPathComponent("Benchmarks/forward_reference.py").path
+
     static let checkout = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     func validate() throws {
@@ -72,6 +78,8 @@ struct BenchCommand: ParsableCommand {
         var stages: StageBenchmark
         var video: Run
         var masks: Run
+        /// PyTorch's forward pass, measured between VideoSeg's rounds (nil with --no-python).
+        var pytorch: ForwardReference?
     }
 
     /// Each stage alone, then the full pipeline writing video, then masks only; `rounds` times,
@@ -81,6 +89,7 @@ struct BenchCommand: ParsableCommand {
         configuration.metadataOverrides = try modelOptions.overrides()
         configuration.inputSize = try modelOptions.parsedInputSize()
         configuration.threads = threads
+        configuration.graphPreparation = modelOptions.prepare
         configuration.style.edges = edges
         configuration.style.mode = style
         configuration.style.background = background
@@ -89,8 +98,11 @@ struct BenchCommand: ParsableCommand {
             Terminal.error("bench: round \(round): each stage alone…")
             let stages = try StageBenchmark.measure(configuration, scratchOutput: scratch.appendingPathComponent("stages.mp4").path,
                                                     maxFrames: maxFrames)
+            // PyTorch's forward pass right after VideoSeg's stages, round by round: a load that
+            // comes and goes on a shared machine weighs on both.
+            let pytorch = noPython ? nil : try measurePyTorch(stages, round: round)
             var common = [input, "--model", stages.modelPath, "--threads", "\(threads)", "--progress", "none", "--edges", edges.rawValue,
-                          "--style", style.rawValue]
+                          "--style", style.rawValue, "--prepare", modelOptions.prepare.rawValue]
             if let background { common += ["--background", background] }
             if let inputSize = modelOptions.inputSize { common += ["--input-size", inputSize] }
             if let maxFrames { common += ["--max-frames", "\(maxFrames)"] }
@@ -105,15 +117,32 @@ struct BenchCommand: ParsableCommand {
                 "--stats-json", scratch.appendingPathComponent("m.json").path,
             ], stats: scratch.appendingPathComponent("m.json"))
             guard var kept = best else {
-                best = Measured(stages: stages, video: video, masks: masks)
+                best = Measured(stages: stages, video: video, masks: masks, pytorch: pytorch)
                 continue
             }
             for (stage, time) in stages.cpuMilliseconds { kept.stages.cpuMilliseconds[stage] = min(kept.stages.cpuMilliseconds[stage] ?? time, time) }
+            kept.stages.scoreMilliseconds = min(kept.stages.scoreMilliseconds, stages.scoreMilliseconds)
+            kept.pytorch = pytorch?.best(kept.pytorch)
             if video.fps > kept.video.fps { kept.video = video }
             if masks.fps > kept.masks.fps { kept.masks = masks }
             best = kept
         }
         return best!
+    }
+
+    /// PyTorch's forward pass on this round's frames; in the first round with --dump-graphs, the
+    /// graphs of both sides are written too.
+    private func measurePyTorch(_ stages: StageBenchmark, round: Int) throws -> ForwardReference {
+        Terminal.error("bench: round \(round): PyTorch's forward pass…")
+        var graphOut: String?
+        if let dumpGraphs, round == 1 {
+            let folder = URL(fileURLWithPath: dumpGraphs)
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try stages.modelGraph.write(to: folder.appendingPathComponent("videoseg.graph.txt"), atomically: true, encoding: .utf8)
+            graphOut = folder.appendingPathComponent("pytorch-optimized.graph.txt").path
+        }
+        return try ForwardReference.measure(script: forwardReference, input: input, model: stages.modelPath, size: stages.inputSize,
+                                            threads: threads, frames: min(maxFrames ?? 30, 30), graphOut: graphOut)
     }
 
     /// The Python reference as loaded and frozen + optimised, at the size VideoSeg used.
@@ -135,15 +164,31 @@ struct BenchCommand: ParsableCommand {
         let boundFPS = 1000 / boundMs
         var lines = [
             "videoseg bench: \(input), \(URL(fileURLWithPath: stages.modelPath).lastPathComponent) (\(stages.modelOptimization)) at \(stages.inputSize), \(threads) libtorch thread(s), \(cores) cores, \(stages.frames) frames, \(edges.rawValue) edges",
+            "graph: \(stages.modelOptimization) (\(stages.modelPreparationNote.isEmpty ? "no note" : stages.modelPreparationNote))",
             "best of \(max(1, rounds)) round(s) each", "",
             pad("stage (alone, single-threaded codecs)", 40) + "CPU ms/frame",
         ]
         for stage in StageBenchmark.stages {
-            lines.append(pad("  " + stage.work, 40) + String(format: "%8.2f", stages.cpuMilliseconds[stage] ?? 0))
+            let time = stages.cpuMilliseconds[stage] ?? 0
+            guard stage == .inference else {
+                lines.append(pad("  " + stage.work, 40) + String(format: "%8.2f", time))
+                continue
+            }
+            lines.append(pad("  " + stage.work, 40) + String(format: "%8.2f", time - stages.scoreMilliseconds))
+            lines.append(pad("  scores: probabilities, smoothing, tint", 40) + String(format: "%8.2f", stages.scoreMilliseconds))
         }
         let total = StageBenchmark.stages.map { stages.cpuMilliseconds[$0] ?? 0 }.reduce(0, +)
         lines.append(pad("  sum", 40) + String(format: "%8.2f", total))
         lines.append(pad("bound: max(slowest, sum / \(cores) cores)", 40) + String(format: "%8.2f ms = %.1f fps", boundMs, boundFPS))
+        if let pytorch = measured.pytorch {
+            let ours = (stages.cpuMilliseconds[.inference] ?? 0) - stages.scoreMilliseconds
+            lines.append("")
+            lines.append("forward + argmax, CPU ms a frame, measured alternately with VideoSeg's stages (same frames, size, threads):")
+            lines.append(pad("  PyTorch, frozen", 40) + String(format: "%8.2f", pytorch.frozenMilliseconds))
+            lines.append(pad("  PyTorch, frozen + optimized", 40) + String(format: "%8.2f", pytorch.optimizedMilliseconds))
+            lines.append(pad("  VideoSeg", 40) + String(format: "%8.2f = %.2fx PyTorch's optimized", ours,
+                                                          ours / max(pytorch.optimizedMilliseconds, 1e-9)))
+        }
         lines.append("")
         lines += fullRunTable(measured.video, alone: stages.cpuMilliseconds)
         lines.append("")
@@ -190,7 +235,12 @@ struct BenchCommand: ParsableCommand {
             "cores": cores, "frames": stages.frames,
             "stage_cpu_ms": Dictionary(uniqueKeysWithValues: stages.cpuMilliseconds.map { ($0.key.rawValue, $0.value) }),
             "bound_ms": boundMs, "bound_fps": 1000 / boundMs, "video": measured.video.dictionary, "masks": measured.masks.dictionary,
+            "score_postprocessing_ms": stages.scoreMilliseconds, "model_optimization": stages.modelOptimization,
+            "model_preparation_note": stages.modelPreparationNote,
         ]
+        if let pytorch = measured.pytorch {
+            object["pytorch_forward_ms"] = ["frozen": pytorch.frozenMilliseconds, "optimized": pytorch.optimizedMilliseconds]
+        }
         for (name, run) in python { object[name.contains("optimised") ? "python_optimised" : "python"] = run.dictionary }
         let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         guard FileManager.default.createFile(atPath: path, contents: data) else {

@@ -120,6 +120,7 @@ struct JobOptions: ParsableArguments {
         }
         configuration.metadataOverrides = try modelOptions.overrides()
         configuration.inputSize = try modelOptions.parsedInputSize()
+        configuration.graphPreparation = modelOptions.prepare
         configuration.style = OverlayStyle(mode: style, alpha: alpha, edges: edges)
         configuration.style.applyTo = applyTo
         configuration.style.blurRadius = blurRadius

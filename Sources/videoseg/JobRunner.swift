@@ -107,7 +107,8 @@ enum JobRunner {
             "model": result.modelPath, "model_optimization": result.modelOptimization,
             "model_input_size": [result.modelInputWidth, result.modelInputHeight], "model_scores": result.modelScores,
             "stage_seconds": result.stageSeconds,
-            "model_preparation": result.modelPreparation, "model_load_seconds": result.modelLoadSeconds,
+            "model_preparation": result.modelPreparation, "model_preparation_note": result.modelPreparationNote,
+            "model_load_seconds": result.modelLoadSeconds,
             "model_prepare_seconds": result.modelPrepareSeconds, "startup_seconds": result.startupSeconds ?? NSNull(),
             "run_cpu_seconds": result.runCPUSeconds,
             "stage_timing": result.stageTimings.mapValues { timing in

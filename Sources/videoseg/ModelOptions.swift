@@ -21,6 +21,9 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .long, help: "What the model outputs: logits (probabilities are their softmax) or probabilities (overrides the model's).")
     var scores: ModelMetadata.ScoreKind?
 
+    @Option(name: .long, help: "The graph to run: measure (time the frozen graph against the one optimised for inference and keep the faster), frozen, or optimized.")
+    var prepare: GraphPreparation = .measure
+
     /// Refuses malformed values here, so ArgumentParser reports them as usage errors (exit 64)
     /// before anything is opened.
     func validate() throws {
@@ -72,3 +75,4 @@ struct ModelOptions: ParsableArguments {
 import Foundation
 
 extension ModelMetadata.ScoreKind: ExpressibleByArgument {}
+extension GraphPreparation: ExpressibleByArgument {}

@@ -61,6 +61,13 @@ int32_t vs_torch_model_prepare(VSTorchModel *model, int32_t batch, int32_t heigh
 /// What prepare did to the graph: "as loaded", "frozen" or "frozen + optimized for inference"
 /// (owned by the model).
 const char *vs_torch_model_optimization(const VSTorchModel *model);
+/// Why prepare ended with that graph, on one line (owned by the model): the CPU time of a forward
+/// pass of each graph when it timed them, the graph asked for, or the pass that did not apply
+/// and its error.
+const char *vs_torch_model_preparation_note(const VSTorchModel *model);
+/// The forward method's TorchScript graph as libtorch prints it, malloc'd (free with
+/// vs_torch_free_string), or NULL. To compare with Python's `module.graph`.
+char *vs_torch_model_graph(VSTorchModel *model);
 /// Runs forward on a float32 NCHW RGB tensor (not copied) and writes the argmax over C as
 /// uint8 class ids, N*H'*W' values, and, when `scores` is not NULL, the scores, N*C*H'*W'
 /// float32 values, from the same pass. Non-finite scores are counted into *nonfinite (when not

@@ -29,12 +29,26 @@ final class InferenceStage: BatchingStage, @unchecked Sendable {
     }
 
     package func process(batch inputs: [ModelInput]) throws -> [SegmentedFrame] {
+        refine(inputs, try forward(inputs))
+    }
+
+    /// What the forward pass hands the refiner: per frame, its class map and (when wanted) scores.
+    typealias Forwarded = (classes: [PooledBuffer<UInt8>], scores: [PooledBuffer<Float>]?)
+
+    /// The forward pass and the argmax (`bench` times it apart from `refine`).
+    func forward(_ inputs: [ModelInput]) throws -> Forwarded {
         let classes = inputs.map { _ in refiner.obtainClassMap() }
         let scores = refiner.wantsScores ? inputs.map { _ in refiner.obtainScores()! } : nil
         try model.segment(frames: inputs.map { UnsafePointer($0.tensor.baseAddress) }, into: classes.map(\.buffer),
                           scores: scores?.map(\.buffer))
-        return inputs.indices.map { index in
-            SegmentedFrame(frame: inputs[index].frame, segmentation: refiner.refine(classes: classes[index], scores: scores?[index]))
+        return (classes, scores)
+    }
+
+    /// The scores' post-processing (probabilities, smoothing, foreground, tint), frame by frame.
+    func refine(_ inputs: [ModelInput], _ forwarded: Forwarded) -> [SegmentedFrame] {
+        inputs.indices.map { index in
+            SegmentedFrame(frame: inputs[index].frame,
+                           segmentation: refiner.refine(classes: forwarded.classes[index], scores: forwarded.scores?[index]))
         }
     }
 }

@@ -1,0 +1,59 @@
+import Foundation
+import Testing
+
+@testable import VideoSeg
+@testable import VideoSegBatch
+@testable import VideoSegCore
+@testable import VideoSegMedia
+@testable import VideoSegModel
+@testable import VideoSegOutput
+@testable import VideoSegPipeline
+@testable import VideoSegRender
+
+extension EndToEnd {
+    /// A torchvision model we did not convert gets the graph PyTorch's recipe gives it
+    /// (`optimize_for_inference(freeze(m))`), as the bridge reports it, and both graphs give
+    /// PyTorch's class map.
+    @Suite struct GraphPreparationChoice {
+        @Test func lrasppRunsTheOptimizedGraphWithPyTorchsClasses() throws {
+            let scratch = try Scratch()
+            let modelPath = try cachedModel("lraspp_mobilenet_v3_large")
+            let image = scratch.path("frame.png")
+            try ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=320x240", "-frames:v", "1", image])
+            let (width, height) = (256, 256)
+            // A narrow std spreads the inputs so that the random weights give several classes.
+            let overrides = ModelMetadata(mean: [0.5, 0.5, 0.5], std: [0.05, 0.05, 0.05])
+            var python: PythonParity.Scores?
+            for graph in [GraphPreparation.frozen, .optimized, .measure] {
+                let model = try SegmentationModel(path: modelPath, overrides: overrides)
+                model.threads = 1
+                model.graphPreparation = graph
+                try model.prepare(width: width, height: height, cache: nil)
+                let mkldnn = model.graphText.contains("prim::mkldnn_convolution")
+                switch graph {
+                case .frozen:
+                    #expect(model.optimization == "frozen" && !mkldnn)
+                    #expect(model.preparation == .requested)
+                case .optimized:
+                    #expect(model.optimization == "frozen + optimized for inference" && mkldnn)
+                    #expect(model.preparationNote == "the optimized graph, not timed here")
+                case .measure:
+                    #expect(model.preparation == .measured)
+                    #expect(model.optimization == "frozen + optimized for inference" && mkldnn, "\(model.preparationNote)")
+                    #expect(model.preparationNote.hasPrefix("measured: optimized "))
+                }
+                let tensor = try modelInput(image: image, model: model, width: width, height: height)
+                if python == nil {
+                    python = try PythonParity().pythonScores(model: modelPath, tensor: tensor, width: width, height: height,
+                                                             scratch: scratch, bgr: false)
+                    try #require(Set(python!.classMap()).count >= 3, "the input must give several classes")
+                }
+                var classes = [UInt8](repeating: 0, count: model.classMapCount)
+                try tensor.withUnsafeBufferPointer { input in
+                    try classes.withUnsafeMutableBufferPointer { try model.segment(input.baseAddress!, into: $0) }
+                }
+                #expect(classes.map(Int.init) == python!.classMap(), "\(graph): class map differs from PyTorch's")
+            }
+        }
+    }
+}
