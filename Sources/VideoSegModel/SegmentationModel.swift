@@ -89,35 +89,6 @@ public final class SegmentationModel: @unchecked Sendable {
         vs_torch_model_free(handle)
     }
 
-    /// `model.pt` → `model.json`.
-    public static func sidecarPath(for modelPath: String) -> String {
-        let url = URL(fileURLWithPath: modelPath)
-        return url.deletingPathExtension().appendingPathExtension("json").path
-    }
-
-    /// Merges the metadata sources field by field in the design's order of precedence: the
-    /// tutorial defaults (what a file with no metadata is taken to be), then the embedded
-    /// `videoseg.json`, then the sidecar `MODEL.json`, then the CLI, each stronger than the last.
-    public static func resolveMetadata(embedded: ModelMetadata?, sidecar: ModelMetadata?, overrides: ModelMetadata)
-        -> (ModelMetadata, [String])
-    {
-        var result = ModelMetadata.tutorialDefaults
-        var sources = ["defaults (PASCAL VOC, ImageNet mean/std)"]
-        if let embedded, !embedded.isEmpty {
-            result = result.overridden(by: embedded)
-            sources.append("embedded videoseg.json")
-        }
-        if let sidecar, !sidecar.isEmpty {
-            result = result.overridden(by: sidecar)
-            sources.append("sidecar JSON")
-        }
-        if !overrides.isEmpty {
-            result = result.overridden(by: overrides)
-            sources.append("command line")
-        }
-        return (result, sources)
-    }
-
     /// Moves the model to `device`, with float16 weights and inputs when `half` (CUDA only), once
     /// and before `prepare`. `tensorPath` (tests only) makes the CPU take the path CUDA takes: the
     /// frames gathered into one tensor, the non-finite count and the argmax as tensor operations.

@@ -72,24 +72,8 @@ public final class SegmentationPipeline: Sendable {
             threads.launch(MaskStage(writer: writer), from: toMasks, to: .end(completion))
             maskBranch = .queue(toMasks)
         }
-        let afterInference = Outlet.branches(video: videoBranch, masks: maskBranch)
-        let preprocess = PreprocessStage(preprocessor: plan.makePreprocessor(), census: census)
-        let inference = InferenceStage(plan: plan, census: census)
-        let sourceOutlet: Outlet<DecodedFrame>
-        if policy.keepsOnlyLatestFrame {
-            let slot: StageQueue<DecodedFrame> = threads.queue(capacity: 1)
-            threads.launch(FusedStage(preprocess, then: inference), from: slot, to: afterInference)
-            sourceOutlet = .keepLatest(slot) { [progressState] in progressState.withLock { $0.framesDropped += 1 } }
-        } else {
-            let toPreprocess: StageQueue<DecodedFrame> = threads.queue(capacity: depth), toInference: StageQueue<ModelInput> = threads.queue(capacity: depth)
-            threads.launch(preprocess, from: toPreprocess, to: .queue(toInference))
-            if inference.batchSize > 1 {
-                threads.launch(batching: inference, from: toInference, to: afterInference)
-            } else {
-                threads.launch(inference, from: toInference, to: afterInference)
-            }
-            sourceOutlet = .queue(toPreprocess)
-        }
+        let sourceOutlet = launchModelStages(plan: plan, policy: policy, threads: threads, depth: depth,
+                                             to: Outlet.branches(video: videoBranch, masks: maskBranch))
         let source = SourceStage(source: plan.source, policy: policy, maxFrames: config.maxFrames, duration: config.duration,
                                  stop: stop, progress: progressState, injectedFailure: injectedFailure)
         threads.launch(.source, closing: sourceOutlet.close) {
@@ -115,6 +99,29 @@ public final class SegmentationPipeline: Sendable {
         result.runCPUSeconds = runCPUSeconds
         result.stageTimings = Dictionary(uniqueKeysWithValues: threads.stageTimings.map { ($0.key.rawValue, $0.value) })
         return result
+    }
+
+    /// Starts preprocessing and inference, fused behind a one-frame slot for live input (the
+    /// newest frame wins) or queued for recorded input; returns where the source hands frames on.
+    private func launchModelStages(plan: JobPlan, policy: InputPolicy, threads: StageThreads, depth: Int,
+                                   to afterInference: Outlet<SegmentedFrame>) -> Outlet<DecodedFrame>
+    {
+        let preprocess = PreprocessStage(preprocessor: plan.makePreprocessor(), census: census)
+        let inference = InferenceStage(plan: plan, census: census)
+        if policy.keepsOnlyLatestFrame {
+            let slot: StageQueue<DecodedFrame> = threads.queue(capacity: 1)
+            threads.launch(FusedStage(preprocess, then: inference), from: slot, to: afterInference)
+            return .keepLatest(slot) { [progressState] in progressState.withLock { $0.framesDropped += 1 } }
+        } else {
+            let toPreprocess: StageQueue<DecodedFrame> = threads.queue(capacity: depth), toInference: StageQueue<ModelInput> = threads.queue(capacity: depth)
+            threads.launch(preprocess, from: toPreprocess, to: .queue(toInference))
+            if inference.batchSize > 1 {
+                threads.launch(batching: inference, from: toInference, to: afterInference)
+            } else {
+                threads.launch(inference, from: toInference, to: afterInference)
+            }
+            return .queue(toPreprocess)
+        }
     }
 
     /// Starts the video branch's stages (render, then the encoder and the live outputs) when the

@@ -189,8 +189,6 @@ public struct OverlayRenderer: Sendable {
         var lineWeight = [Float](repeating: 0, count: length), lineAddend = [Float](repeating: 0, count: length)
         var pairKind = [UInt8](repeating: 0, count: length)
         let firstIndex = sampler.columnLineIndices.first
-        let largest = Float(Sample.max)
-        let untouched: UInt8 = 0, flat: UInt8 = 1, ramp: UInt8 = 2
         tables.weight.withUnsafeBufferPointer { weight in
             tables.addend[plane].withUnsafeBufferPointer { addend in
                 lineWeight.withUnsafeMutableBufferPointer { lineW in
@@ -207,51 +205,81 @@ public struct OverlayRenderer: Sendable {
                                     for y in 0..<height {
                                         let tap = sampler.rows[y]
                                         guard tintedLines[tap.first / rowStep] || tintedLines[tap.second / rowStep] else { continue }
-                                        let t = tap.weight
-                                        var anyTint = false
-                                        for j in 0..<length {
-                                            let offset = sampler.lineOffset(j)
-                                            let w0 = weight[tap.first + offset], w1 = weight[tap.second + offset]
-                                            let a0 = addend[tap.first + offset], a1 = addend[tap.second + offset]
-                                            lineW[j] = w0 + (w1 - w0) * t
-                                            lineA[j] = a0 + (a1 - a0) * t
-                                            anyTint = anyTint || w0 != 0 || w1 != 0
-                                        }
-                                        guard anyTint else { continue }
-                                        for j in 0..<length {
-                                            let next = min(j + 1, length - 1)
-                                            let w = lineW[j], a = lineA[j]
-                                            if w == lineW[next] && a == lineA[next] && Float(Int32(w)) == w && Float(Int32(a)) == a {
-                                                kind[j] = w == 0 ? untouched : flat
-                                            } else {
-                                                kind[j] = ramp
-                                            }
-                                        }
+                                        guard OverlayRenderer.interpolateLine(tap, sampler: sampler, weight: weight, addend: addend,
+                                                                              into: lineW, lineA, kinds: kind) else { continue }
                                         let row = (rows + y * stride).assumingMemoryBound(to: Sample.self)
-                                        for x in 0..<width {
-                                            let j0 = Int(first[x])
-                                            switch kind[j0] {
-                                            case untouched:
-                                                continue
-                                            case flat:
-                                                let value = Int32(truncatingIfNeeded: row[x]) &* (256 &- Int32(lineW[j0])) &+ Int32(lineA[j0]) &+ 128
-                                                row[x] = Sample(truncatingIfNeeded: value >> 8)
-                                            default:
-                                                let j1 = min(j0 + 1, length - 1)
-                                                let s = columns[x].weight
-                                                let w = lineW[j0] + (lineW[j1] - lineW[j0]) * s
-                                                let a = lineA[j0] + (lineA[j1] - lineA[j0]) * s
-                                                // Non-negative, so adding a half and truncating rounds.
-                                                let value = (Float(row[x]) * (256 - w) + a) * (1 / 256) + 0.5
-                                                row[x] = Sample(truncatingIfNeeded: Int32(min(largest, max(0, value))))
-                                            }
-                                        }
+                                        OverlayRenderer.blendRow(row, width: width, lineWeight: lineW, lineAddend: lineA, kinds: kind,
+                                                                 first: first, columns: columns)
                                     }
                                 }
                             }
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /// A sample pair left as it is, tinted by one whole-number weight, or ramped across.
+    private static let untouched: UInt8 = 0, flat: UInt8 = 1, ramp: UInt8 = 2
+
+    /// Interpolates the weights and addends down the map for the row at `tap` (one value per
+    /// cell across) and classes each neighbouring pair; false when nothing on the row is tinted.
+    @inline(__always)
+    private static func interpolateLine(_ tap: BilinearSampler.Tap, sampler: BilinearSampler, weight: UnsafeBufferPointer<Float>,
+                                        addend: UnsafeBufferPointer<Float>, into lineW: UnsafeMutableBufferPointer<Float>,
+                                        _ lineA: UnsafeMutableBufferPointer<Float>, kinds kind: UnsafeMutableBufferPointer<UInt8>) -> Bool
+    {
+        let length = sampler.lineLength
+        let t = tap.weight
+        var anyTint = false
+        for j in 0..<length {
+            let offset = sampler.lineOffset(j)
+            let w0 = weight[tap.first + offset], w1 = weight[tap.second + offset]
+            let a0 = addend[tap.first + offset], a1 = addend[tap.second + offset]
+            lineW[j] = w0 + (w1 - w0) * t
+            lineA[j] = a0 + (a1 - a0) * t
+            anyTint = anyTint || w0 != 0 || w1 != 0
+        }
+        guard anyTint else { return false }
+        for j in 0..<length {
+            let next = min(j + 1, length - 1)
+            let w = lineW[j], a = lineA[j]
+            if w == lineW[next] && a == lineA[next] && Float(Int32(w)) == w && Float(Int32(a)) == a {
+                kind[j] = w == 0 ? untouched : flat
+            } else {
+                kind[j] = ramp
+            }
+        }
+        return true
+    }
+
+    /// Blends one row of samples with its interpolated line: a load and a branch where untouched,
+    /// the integer formula where flat, interpolation across the pair where ramped.
+    @inline(__always)
+    private static func blendRow<Sample: FixedWidthInteger & UnsignedInteger>(
+        _ row: UnsafeMutablePointer<Sample>, width: Int, lineWeight lineW: UnsafeMutableBufferPointer<Float>,
+        lineAddend lineA: UnsafeMutableBufferPointer<Float>, kinds kind: UnsafeMutableBufferPointer<UInt8>,
+        first: UnsafeBufferPointer<Int32>, columns: UnsafeBufferPointer<BilinearSampler.Tap>
+    ) {
+        let length = lineW.count
+        let largest = Float(Sample.max)
+        for x in 0..<width {
+            let j0 = Int(first[x])
+            switch kind[j0] {
+            case untouched:
+                continue
+            case flat:
+                let value = Int32(truncatingIfNeeded: row[x]) &* (256 &- Int32(lineW[j0])) &+ Int32(lineA[j0]) &+ 128
+                row[x] = Sample(truncatingIfNeeded: value >> 8)
+            default:
+                let j1 = min(j0 + 1, length - 1)
+                let s = columns[x].weight
+                let w = lineW[j0] + (lineW[j1] - lineW[j0]) * s
+                let a = lineA[j0] + (lineA[j1] - lineA[j0]) * s
+                // Non-negative, so adding a half and truncating rounds.
+                let value = (Float(row[x]) * (256 - w) + a) * (1 / 256) + 0.5
+                row[x] = Sample(truncatingIfNeeded: Int32(min(largest, max(0, value))))
             }
         }
     }

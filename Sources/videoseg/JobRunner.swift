@@ -48,16 +48,7 @@ enum JobRunner {
         let pipeline = SegmentationPipeline(configuration: configuration)
         server?.attach(pipeline)
         let signals = StopSignals { pipeline.requestStop() }
-        let reporter: ProgressReporter?
-        if options.quiet {
-            reporter = nil
-        } else if configuration.live {
-            reporter = ProgressReporter(pipeline: pipeline, style: .liveStatus)
-        } else if progress == .bar || (progress == .auto && Terminal.stderrIsTerminal) {
-            reporter = ProgressReporter(pipeline: pipeline, style: Terminal.stderrIsTerminal ? .bar : .lines)
-        } else {
-            reporter = nil
-        }
+        let reporter = makeReporter(for: pipeline, live: configuration.live, options: options, progress: progress)
         reporter?.start()
         let result: SegmentResult
         do {
@@ -70,23 +61,7 @@ enum JobRunner {
         }
         withExtendedLifetime(signals) {}
 
-        if !options.quiet {
-            let shown = options.verbose ? result.warnings : Array(result.warnings.prefix(3))
-            for warning in shown { Terminal.error("warning: \(inputName): \(warning)") }
-            if result.warnings.count > shown.count {
-                Terminal.error("warning: \(inputName): \(result.warnings.count - shown.count) more (see -v)")
-            }
-            let stopped = result.interrupted ? " (stopped early)" : ""
-            let destinations = [result.output, result.maskDirectory.map { "masks in \($0)" },
-                                configuration.virtualCamera.map { "virtual camera \($0)" }].compactMap { $0 }
-            var live = ""
-            if configuration.live {
-                live = String(format: ", %d dropped, latency mean %.0f ms, max %.0f ms", result.framesDropped,
-                              (result.meanLatency ?? 0) * 1000, (result.maxLatency ?? 0) * 1000)
-            }
-            Terminal.raw(String(format: "videoseg: %d frames in %.2f s (%.1f fps)%@ -> %@%@\n", result.framesProcessed,
-                                result.seconds, result.framesPerSecond, live, destinations.joined(separator: ", "), stopped))
-        }
+        if !options.quiet { printSummary(result, configuration: configuration, verbose: options.verbose, inputName: inputName) }
         if let path = options.statsJson {
             try writeStats(result, input: inputName, live: configuration.live, to: path, overwrite: options.overwrite)
         }
@@ -95,40 +70,38 @@ enum JobRunner {
         return 0
     }
 
+    /// The progress display the options ask for: live status, a bar, lines into a pipe, or none.
+    private static func makeReporter(for pipeline: SegmentationPipeline, live: Bool, options: JobOptions, progress: ProgressMode)
+        -> ProgressReporter?
+    {
+        if options.quiet { return nil }
+        if live { return ProgressReporter(pipeline: pipeline, style: .liveStatus) }
+        guard progress == .bar || (progress == .auto && Terminal.stderrIsTerminal) else { return nil }
+        return ProgressReporter(pipeline: pipeline, style: Terminal.stderrIsTerminal ? .bar : .lines)
+    }
+
+    /// The warnings (three unless verbose) and the one summary line of a finished run.
+    private static func printSummary(_ result: SegmentResult, configuration: SegmentConfiguration, verbose: Bool, inputName: String) {
+        let shown = verbose ? result.warnings : Array(result.warnings.prefix(3))
+        for warning in shown { Terminal.error("warning: \(inputName): \(warning)") }
+        if result.warnings.count > shown.count {
+            Terminal.error("warning: \(inputName): \(result.warnings.count - shown.count) more (see -v)")
+        }
+        let stopped = result.interrupted ? " (stopped early)" : ""
+        let destinations = [result.output, result.maskDirectory.map { "masks in \($0)" },
+                            configuration.virtualCamera.map { "virtual camera \($0)" }].compactMap { $0 }
+        var live = ""
+        if configuration.live {
+            live = String(format: ", %d dropped, latency mean %.0f ms, max %.0f ms", result.framesDropped,
+                          (result.meanLatency ?? 0) * 1000, (result.maxLatency ?? 0) * 1000)
+        }
+        Terminal.raw(String(format: "videoseg: %d frames in %.2f s (%.1f fps)%@ -> %@%@\n", result.framesProcessed,
+                            result.seconds, result.framesPerSecond, live, destinations.joined(separator: ", "), stopped))
+    }
+
     /// Writes the statistics under the same policy as the video: an existing file only with
     /// `overwrite`, never a symlink, device or folder, and atomically (temporary file, rename).
     private static func writeStats(_ result: SegmentResult, input: String, live: Bool, to path: String, overwrite: Bool) throws {
-        var stats: [String: Any] = [
-            "input": input, "output": result.output ?? NSNull(), "frames": result.framesWritten, "frames_decoded": result.framesDecoded,
-            "frames_processed": result.framesProcessed,
-            "masks": result.masksWritten, "mask_directory": result.maskDirectory ?? NSNull(), "encoder": result.encoder ?? NSNull(),
-            "seconds": result.seconds, "fps": result.framesPerSecond, "interrupted": result.interrupted,
-            "input_damaged": result.inputDamaged, "warnings": result.warnings,
-            "model": result.modelPath, "model_optimization": result.modelOptimization,
-            "model_input_size": [result.modelInputWidth, result.modelInputHeight], "model_scores": result.modelScores,
-            "stage_seconds": result.stageSeconds,
-            "model_preparation": result.modelPreparation, "model_preparation_note": result.modelPreparationNote,
-            "model_load_seconds": result.modelLoadSeconds,
-            "model_prepare_seconds": result.modelPrepareSeconds, "startup_seconds": result.startupSeconds ?? NSNull(),
-            "run_cpu_seconds": result.runCPUSeconds,
-            "stage_timing": result.stageTimings.mapValues { timing in
-                ["busy_seconds": timing.busySeconds, "cpu_seconds": timing.cpuSeconds, "waiting_for_input_seconds": timing.waitingForInput,
-                 "waiting_for_output_seconds": timing.waitingForOutput, "thread_seconds": timing.lifetimeSeconds]
-            },
-            "device": result.device, "device_name": result.deviceName ?? NSNull(), "batch_size": result.batchSize,
-            "precision": result.precision,
-        ]
-        if live {
-            stats["frames_captured"] = result.framesDecoded
-            stats["frames_dropped"] = result.framesDropped
-            stats["latency_mean_seconds"] = result.meanLatency ?? NSNull()
-            stats["latency_max_seconds"] = result.maxLatency ?? NSNull()
-        }
-        if result.virtualCameraFrames > 0 || result.virtualCameraSkipped > 0 {
-            stats["virtual_camera_frames"] = result.virtualCameraFrames
-            stats["virtual_camera_skipped"] = result.virtualCameraSkipped
-        }
-        let data = try JSONSerialization.data(withJSONObject: stats, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-        try OutputPolicy.writeAtomically(data, to: path, overwrite: overwrite)
+        try OutputPolicy.writeAtomically(try RunStats(result, input: input, live: live).json(), to: path, overwrite: overwrite)
     }
 }
