@@ -36,6 +36,9 @@ struct BatchCommand: ParsableCommand {
     @Flag(name: .long, help: "Do no work: print the inputs (after --shard) as JSON lines, {\"input\", \"name\"}, name being the outputs' path below DIR without the ending.")
     var printPlan = false
 
+    @Flag(name: .long, help: "Serve jobs: read one a line on stdin ({\"input\": PATH, \"name\": NAME, \"id\": ID}, name and id optional), answer each with its report line on stdout; the model stays prepared between jobs. Ends at the end of stdin.")
+    var serve = false
+
     @OptionGroup var job: JobOptions
 
     @Flag(name: .long, help: "Leave the audio out.")
@@ -44,6 +47,12 @@ struct BatchCommand: ParsableCommand {
     func validate() throws {
         guard jobs >= 1 && jobs <= 64 else { throw ValidationError("--jobs must be between 1 and 64") }
         if job.output != nil { throw ValidationError("batch names its outputs after the inputs: use --output-dir, not -o") }
+        if serve {
+            if !inputs.isEmpty || list != nil || shard != nil || report != nil || printPlan || jobs != 1 {
+                throw ValidationError("--serve reads its videos on stdin: leave out inputs, --list, --shard, --report, --print-plan and --jobs")
+            }
+            return
+        }
         if inputs.isEmpty && list == nil { throw ValidationError("give input files or folders, or --list FILE") }
         if let shard, BatchCommand.parseShard(shard) == nil { throw ValidationError("--shard: expected I/N with 0 ≤ I < N, got \"\(shard)\"") }
     }
@@ -78,6 +87,7 @@ struct BatchCommand: ParsableCommand {
         do {
             var template = try job.configuration(input: "", defaultOutput: "video.mp4")
             template.includeAudio = !noAudio
+            if serve { return try serveJobs(template) }
             var selected = try BatchInput.collect(inputs, listFile: list)
             if let shard, let (index, count) = BatchCommand.parseShard(shard) { selected = BatchInput.shard(selected, index: index, count: count) }
             if printPlan { return try BatchCommand.writePlan(selected) }

@@ -92,8 +92,16 @@ public final class BatchRunner: @unchecked Sendable {
     /// The settings a done-record's hash covers: everything that changes what a video's outputs hold.
     var settingsHash: String { stableHash(template.outputSettingsDescription) }
 
+    /// Whether `requestStop` was called.
+    public var isStopping: Bool { stop.isRaised }
+
     private func process(_ index: Int) -> BatchOutcome {
-        let input = inputs[index]
+        process(inputs[index])
+    }
+
+    /// Does one video (any input, not only the runner's own: a `BatchServer`'s jobs) under its
+    /// lock, or skips it when its done-record covers it.
+    func process(_ input: BatchInput) -> BatchOutcome {
         let stem = URL(fileURLWithPath: outputDirectory).appendingPathComponent(input.name).path
         let video = template.output == nil ? nil : stem + ".segmented" + BatchRunner.videoExtension(template)
         let masks = template.masks == nil ? nil : stem + ".masks"
