@@ -127,6 +127,7 @@ final class BatchDisplay: @unchecked Sendable {
     private let quiet: Bool
     private let stopped = Locked(false)
     private let finished = DispatchSemaphore(value: 0)
+    private let wake = DispatchSemaphore(value: 0)
 
     init(runner: BatchRunner, quiet: Bool) {
         self.runner = runner
@@ -150,7 +151,8 @@ final class BatchDisplay: @unchecked Sendable {
                                           elapsed, left))
                 }
                 if done { break }
-                usleep(200_000)
+                // Woken at once by `stop`: the batch's end must not wait out a poll interval.
+                _ = wake.wait(timeout: .now() + 0.2)
             }
             finished.signal()
         }.start()
@@ -159,6 +161,7 @@ final class BatchDisplay: @unchecked Sendable {
     func stop() {
         guard !quiet else { return }
         stopped.withLock { $0 = true }
+        wake.signal()
         finished.wait()
     }
 }

@@ -32,6 +32,7 @@ public final class BatchRunner: @unchecked Sendable {
     private let running = Locked<[Int: SegmentationPipeline]>([:])
     private let stop = StopFlag()
     private let progressState = Locked(BatchProgress())
+    private let reportLock = NSLock()
 
     /// Where the report is written: `batch-report.jsonl` in the output folder unless `reportPath`
     /// says otherwise (the Ray driver gives each task its own and merges them).
@@ -212,8 +213,11 @@ public final class BatchRunner: @unchecked Sendable {
         for path in outputs { try? FileManager.default.removeItem(atPath: path) }
     }
 
-    /// Rewrites the report with the outcomes so far, in input order.
+    /// Rewrites the report with the outcomes so far, in input order; one writer at a time (the
+    /// `jobs` threads finish videos at once, and share the report's temporary file).
     private func writeReport() throws {
+        reportLock.lock()
+        defer { reportLock.unlock() }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var data = Data()
