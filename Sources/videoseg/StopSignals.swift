@@ -32,6 +32,7 @@ final class StopSignals: @unchecked Sendable {
     /// as the process.
     init(onStop: @escaping @Sendable () -> Void) {
         let thread = Thread { [received] in
+            StopSignals.forwardStrays(to: pthread_self())
             var set = StopSignals.signalSet()
             while true {
                 var number: Int32 = 0
