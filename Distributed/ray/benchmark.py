@@ -43,7 +43,7 @@ def timed(command: List[str]) -> Dict[str, float]:
         lines.append(line)
         now = time.monotonic() - started
         marks.setdefault("connected", now)
-        if " 1/" in line and "videos (" in line:
+        if "videos (" in line:  # the first progress line: the first video(s) done
             marks.setdefault("first video", now)
     if process.wait() != 0:
         sys.exit(f"{command[0]} failed ({process.returncode}):\n{''.join(lines)}")
