@@ -19,6 +19,7 @@
 #include <sys/ioctl.h>
 #include <linux/videodev2.h>
 #include <dlfcn.h>
+#include <malloc.h>
 
 /// Registers libavdevice's inputs and outputs (v4l2, ...), loading the library on first use.
 /// It is not linked: it brings in over a hundred more shared libraries, and with libtorch's
@@ -34,6 +35,13 @@ static inline int vs_register_devices(void) {
     status = register_all ? 0 : -1;
     return status;
 }
+
+/// Has glibc's malloc hand out zeroed memory from now on, for the whole process (M_PERTURB with
+/// 0xff fills new blocks with 0x00; fresh mmapped blocks are zero anyway). libx264 (r3095, as
+/// Debian ships it) reads memory it never wrote in its macroblock-tree rate control with
+/// B-frames, so its output depended on what earlier allocations left in the heap: the second
+/// and later videos of one process differed from run to run. Returns mallopt's result (1: done).
+static inline int vs_zero_new_allocations(void) { return mallopt(M_PERTURB, 0xff); }
 
 // Swift cannot import function-like macros; these wrap the ones VideoSeg needs.
 

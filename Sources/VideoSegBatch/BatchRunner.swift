@@ -37,6 +37,7 @@ public final class BatchRunner: @unchecked Sendable {
     private let running = Locked<[Int: SegmentationPipeline]>([:])
     private let stop = StopFlag()
     private let progressState = Locked(BatchProgress())
+    private let reportLock = NSLock()
 
     /// Where the report is written: `batch-report.jsonl` in the output folder unless `reportPath`
     /// says otherwise (the Ray driver gives each task its own and merges them).
@@ -120,8 +121,16 @@ public final class BatchRunner: @unchecked Sendable {
     /// The settings a done-record's hash covers: everything that changes what a video's outputs hold.
     var settingsHash: String { stableHash(template.outputSettingsDescription) }
 
+    /// Whether `requestStop` was called.
+    public var isStopping: Bool { stop.isRaised }
+
     private func process(_ index: Int) -> BatchOutcome {
-        let input = inputs[index]
+        process(inputs[index])
+    }
+
+    /// Does one video (any input, not only the runner's own: a `BatchServer`'s jobs) under its
+    /// lock, or skips it when its done-record covers it.
+    func process(_ input: BatchInput) -> BatchOutcome {
         let stem = URL(fileURLWithPath: outputDirectory).appendingPathComponent(input.name).path
         let video = template.output == nil ? nil : stem + ".segmented" + BatchRunner.videoExtension(template)
         let masks = template.masks == nil ? nil : stem + ".masks"
@@ -234,8 +243,11 @@ public final class BatchRunner: @unchecked Sendable {
 
     /// Rewrites the report with the outcomes so far, in input order, after the lines other
     /// batches wrote there for videos that are not this batch's: two batches on one output
-    /// folder each keep the other's results (the folder's lock makes each rewrite see the last).
+    /// folder each keep the other's results (the folder's lock makes each rewrite see the last),
+    /// and this batch's `jobs` threads, which finish videos at once, write one at a time.
     private func writeReport() throws {
+        reportLock.lock()
+        defer { reportLock.unlock() }
         let folder = open((reportPath as NSString).deletingLastPathComponent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if folder >= 0 { flock(folder, LOCK_EX) }
         defer { if folder >= 0 { close(folder) } }

@@ -32,6 +32,7 @@ extension VideoSink {
         }
         // Constant quality for VP9 needs the bit rate left at zero.
         if encoderName == "libvpx-vp9" && VideoSink.hasPrivateOption(codec, "crf") { encoder.pointee.bit_rate = 0 }
+        if encoderName.hasPrefix("libx264") { VideoSink.zeroAllocationsForX264() }
         var options = encoderOptions(codec, settings: settings)
         defer { av_dict_free(&options) }
         let openStatus = avcodec_open2(encoder, codec, &options)

@@ -41,6 +41,9 @@ struct BatchCommand: ParsableCommand {
     @Flag(name: .long, help: "Do no work: print the inputs (after --shard) as JSON lines, {\"input\", \"name\"}, name being the outputs' path below DIR without the ending.")
     var printPlan = false
 
+    @Flag(name: .long, help: "Serve jobs: read one a line on stdin ({\"input\": PATH, \"name\": NAME, \"id\": ID}, name and id optional), answer each with its report line on stdout; the model stays prepared between jobs. Ends at the end of stdin.")
+    var serve = false
+
     @OptionGroup var job: JobOptions
 
     @Option(name: .long, help: "auto or bar: a line per finished video on stderr; none: only the summary.")
@@ -54,8 +57,14 @@ struct BatchCommand: ParsableCommand {
         if let output = job.output, BatchCommand.containerExtension(output) == nil {
             throw ValidationError("-o \(output): batch names its outputs after the inputs (see --output-dir); -o only picks the container by its extension, e.g. -o .mkv")
         }
-        if inputs.isEmpty && list == nil { throw ValidationError("give input files or folders, or --list FILE") }
         if let lockWait, !(lockWait >= 0) { throw ValidationError("--lock-wait must be 0 or more seconds") }
+        if serve {
+            if !inputs.isEmpty || list != nil || shard != nil || report != nil || printPlan || jobs != 1 {
+                throw ValidationError("--serve reads its videos on stdin: leave out inputs, --list, --shard, --report, --print-plan and --jobs")
+            }
+            return
+        }
+        if inputs.isEmpty && list == nil { throw ValidationError("give input files or folders, or --list FILE") }
         if let shard, BatchCommand.parseShard(shard) == nil { throw ValidationError("--shard: expected I/N with 0 ≤ I < N, got \"\(shard)\"") }
     }
 
@@ -99,6 +108,7 @@ struct BatchCommand: ParsableCommand {
             var template = try job.configuration(input: "", defaultOutput: "video.mp4")
             if let output = job.output, let ext = BatchCommand.containerExtension(output), template.output != nil { template.output = "video." + ext }
             template.includeAudio = !noAudio
+            if serve { return try serveJobs(template) }
             var selected = try BatchInput.collect(inputs, listFile: list, excluding: outputDir)
             if let shard, let (index, count) = BatchCommand.parseShard(shard) { selected = BatchInput.shard(selected, index: index, count: count) }
             if printPlan { return try BatchCommand.writePlan(selected) }
@@ -145,6 +155,7 @@ final class BatchDisplay: @unchecked Sendable {
     private let quiet: Bool
     private let stopped = Locked(false)
     private let finished = DispatchSemaphore(value: 0)
+    private let wake = DispatchSemaphore(value: 0)
 
     init(runner: BatchRunner, quiet: Bool) {
         self.runner = runner
@@ -168,7 +179,8 @@ final class BatchDisplay: @unchecked Sendable {
                                           elapsed, left))
                 }
                 if done { break }
-                usleep(200_000)
+                // Woken at once by `stop`: the batch's end must not wait out a poll interval.
+                _ = wake.wait(timeout: .now() + 0.2)
             }
             finished.signal()
         }.start()
@@ -177,6 +189,7 @@ final class BatchDisplay: @unchecked Sendable {
     func stop() {
         guard !quiet else { return }
         stopped.withLock { $0 = true }
+        wake.signal()
         finished.wait()
     }
 }

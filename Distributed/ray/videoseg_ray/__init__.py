@@ -1,9 +1,10 @@
 """videoseg-ray: `videoseg batch` across a Ray cluster.
 
-The driver sends one Ray task per video; each task runs the `videoseg` binary installed on its
-node as `videoseg batch --shard i/N`, so the naming of outputs, the done-records and the skipping
-of finished videos stay in one place (the Swift batch), and a cluster run and a local
+The driver keeps one warm worker per CPU slot: a Ray actor holding a long-lived
+`videoseg batch --serve` on its node, which prepares the model with its first video and keeps it.
+Videos go to free workers one at a time. The naming of outputs, the locks, the done-records and the
+skipping of finished videos stay in one place (the Swift batch), so a cluster run and a local
 `videoseg batch` write the same files and accept each other's done-records.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -8,8 +8,8 @@ from typing import List, Optional, Sequence
 
 from .plan import PlanError
 
-# Options of `videoseg batch` that the driver sets for each task itself.
-RESERVED = ("--shard", "--report", "--print-plan", "--jobs", "--output-dir", "--list", "-o", "--output")
+# Options of `videoseg batch` that the driver sets for its workers itself.
+RESERVED = ("--serve", "--shard", "--report", "--print-plan", "--jobs", "--output-dir", "--list", "-o", "--output")
 USAGE_ERROR = 64  # as `videoseg`: 2 means "some videos failed"
 
 
@@ -22,8 +22,8 @@ class _Parser(argparse.ArgumentParser):
 def parser() -> argparse.ArgumentParser:
     result = _Parser(
         prog="videoseg-ray",
-        description="Segment many videos across a Ray cluster: one task per video, each running "
-                    "`videoseg batch` on its node. Outputs, done-records and batch-report.jsonl are "
+        description="Segment many videos across a Ray cluster: warm workers (one long-lived "
+                    "`videoseg batch --serve` per CPU slot, its model prepared once) take the videos one at a time. Outputs, done-records and batch-report.jsonl are "
                     "those of `videoseg batch`; a rerun skips finished videos.",
         epilog="Options after -- go to videoseg (model, style, masks, codec, ...). Exit codes: 0 every "
                "video done or skipped, 2 some failed (see the report), 64 bad usage, 130 stopped.")
@@ -36,9 +36,9 @@ def parser() -> argparse.ArgumentParser:
     result.add_argument("--binary", default="videoseg", metavar="PATH",
                         help="the videoseg binary, the same path on every node (default: videoseg on PATH)")
     result.add_argument("--cpus-per-task", type=int, default=1, metavar="N",
-                        help="CPUs Ray reserves for each video, also videoseg's --threads unless given (default 1)")
+                        help="CPUs Ray reserves for each worker (one video at a time), also videoseg's --threads unless given (default 1)")
     result.add_argument("--lock-wait", type=float, default=600.0, metavar="SECONDS",
-                        help="how long a task waits while another live run writes its video (default 600)")
+                        help="how long a worker waits while another live run writes its video (default 600)")
     return result
 
 
@@ -61,7 +61,7 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
 def _segment_options(command: argparse.ArgumentParser, options: List[str], cpus: int) -> List[str]:
     for option in options:
         if any(option == name or option.startswith(name + "=") for name in RESERVED):
-            command.error(f"{option} is set by videoseg-ray for each task; leave it out")
+            command.error(f"{option} is set by videoseg-ray for its workers; leave it out")
     if not any(option == "--threads" or option.startswith("--threads=") for option in options):
         # libtorch would otherwise take every core of the node, whatever Ray reserved.
         options = options + ["--threads", str(cpus)]

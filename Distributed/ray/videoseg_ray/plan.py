@@ -1,7 +1,6 @@
-"""The inputs of a run, named by `videoseg batch --print-plan`, and frozen into a list file."""
+"""The inputs of a run, named by `videoseg batch --print-plan`."""
 
 import json
-import os
 import subprocess
 from dataclasses import dataclass
 from typing import List, Optional, Sequence
@@ -45,22 +44,3 @@ def is_url(source: str) -> bool:
     """Whether batch reads `source` as an FFmpeg URL rather than a path (its own rule)."""
     scheme, colon, _ = source.partition(":")
     return bool(colon) and bool(scheme) and all(c.isalnum() or c in "+-." for c in scheme)
-
-
-def freeze(plan: Sequence[PlannedVideo], path: str) -> None:
-    """Writes the plan's inputs to `path`, one a line, paths made absolute.
-
-    Every task reads this list rather than the command line's folders: a folder that gains a
-    file while the run goes on would otherwise shift the indices the tasks' shards are taken by,
-    and relative paths would be read against each task's own working folder.
-    """
-    lines = [video.input if is_url(video.input) else os.path.abspath(video.input) for video in plan]
-    with open(path, "w", encoding="utf-8") as file:
-        file.write("".join(line + "\n" for line in lines))
-
-
-def check_frozen(plan: Sequence[PlannedVideo], frozen: Sequence[PlannedVideo]) -> None:
-    """Raises unless the frozen list names every video as the command line did."""
-    if [video.name for video in plan] != [video.name for video in frozen]:
-        raise PlanError("the inputs cannot be handed to the tasks unchanged (a name with a line break or "
-                        "surrounding spaces?): their list names them differently from the command line", 64)
