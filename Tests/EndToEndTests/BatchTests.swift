@@ -218,12 +218,12 @@ extension EndToEnd {
             let arguments = ["batch", clips + "/clip0.mp4", "--output-dir", folder, "--model", model, "--threads", "1"]
             let quiet = try videoseg(arguments + ["-q"])
             #expect(quiet.status == 1)
-            #expect(quiet.stderr == "videoseg: error: \(folder)/batch-report.jsonl: write failed: \(cause)\n", "\(quiet.stderr)")
+            #expect(quiet.stderr == "videoseg: error: \(folder)/batch-report.jsonl: cannot write output: \(cause)\n", "\(quiet.stderr)")
             let run = try videoseg(arguments)
             #expect(run.status == 1)
             let lines = run.stderr.split(separator: "\n").map(String.init)
             #expect(lines.contains("videoseg: failed: \(folder)/clip0.segmented.mp4: cannot write output: \(cause)"), "\(run.stderr)")
-            #expect(lines.last == "videoseg: error: \(folder)/batch-report.jsonl: write failed: \(cause)", "\(run.stderr)")
+            #expect(lines.last == "videoseg: error: \(folder)/batch-report.jsonl: cannot write output: \(cause)", "\(run.stderr)")
             #expect(!run.stderr.contains("Error Domain"))
 
             let deeper = try videoseg(["batch", clips + "/clip0.mp4", "--output-dir", folder + "/sub", "--model", model, "--threads", "1"])

@@ -119,9 +119,11 @@ extension EndToEnd {
                 #expect(luma(160, 120) == 145 && luma(270, 120) == 41)
                 #expect(Int(frame[(120 * width + 160) * 2 + 1]) == 54 && Int(frame[(120 * width + 160) * 2 + 3]) == 34)
                 // Background: the frame-number stripe (grey, so class 0) is blurred: the camera's
-                // black (16) and white (235) blocks become other levels, mixed with the bars below.
+                // black (16) and white (235) blocks become other levels where they meet. The blur
+                // takes background samples only (no colour of the bars below spreads in), so the
+                // middle of a block wider than the blur keeps its level.
                 let stripe = (0..<width).map { luma($0, 8) }
-                #expect(stripe.filter { $0 != 16 && $0 != 235 }.count > width * 3 / 4, "stripe not blurred: \(stripe)")
+                #expect(stripe.filter { $0 != 16 && $0 != 235 }.count > width / 3, "stripe not blurred: \(stripe)")
                 // The red bar, away from its edges, is background that was uniform: unchanged.
                 #expect(abs(luma(50, 120) - 81) <= 1)
             }

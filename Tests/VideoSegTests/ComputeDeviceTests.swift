@@ -53,12 +53,12 @@ import Testing
             }
         }
         let noBuild = message(.cuda(nil), Self.cpuOnly)
-        #expect(noBuild?.hasPrefix("--device cuda: this build's libtorch (1.13.0) has no CUDA") == true, "\(noBuild ?? "")")
+        #expect(noBuild?.hasPrefix("device cuda: this build's libtorch (1.13.0) has no CUDA") == true, "\(noBuild ?? "")")
         #expect(noBuild?.contains("VIDEOSEG_LIBTORCH") == true)
         let noDevice = message(.cuda(0), Self.cudaBuildNoDevice)
-        #expect(noDevice?.hasPrefix("--device cuda:0: this build's libtorch has CUDA, but this machine has no CUDA device") == true)
+        #expect(noDevice?.hasPrefix("device cuda:0: this build's libtorch has CUDA, but this machine has no CUDA device") == true)
         let noSuchIndex = message(.cuda(2), Self.oneGPU)
-        #expect(noSuchIndex == "--device cuda:2: this machine has 1 CUDA device(s), cuda:0 to cuda:0")
+        #expect(noSuchIndex == "device cuda:2: this machine has 1 CUDA device(s), cuda:0 to cuda:0")
         for text in [noBuild, noDevice, noSuchIndex] { #expect(text?.contains("\n") == false) }
     }
 
@@ -90,7 +90,7 @@ import Testing
         #expect {
             try configuration.computePlan(Self.cpuOnly)
         } throws: { error in
-            "\(error)".hasPrefix("--half: float16 runs on CUDA only") && "\(error)".contains("auto: this build's libtorch has no CUDA")
+            "\(error)".hasPrefix("half precision: float16 runs on CUDA only") && "\(error)".contains("auto: this build's libtorch has no CUDA")
         }
     }
 }

@@ -62,7 +62,10 @@ import Testing
 
     @Test func exactDescriptions() {
         #expect(VideoSegError.inputNotFound(path: "in.mp4").description == "in.mp4: no such file")
-        #expect(VideoSegError.outputExists(path: "out.mp4").description == "out.mp4: output exists (pass --overwrite to replace it)")
+        // The library names the setting in its words; a front end names it its own way.
+        #expect(VideoSegError.outputExists(path: "out.mp4").description == "out.mp4: output exists (pass overwrite to replace it)")
+        #expect(VideoSegError.outputExists(path: "out.mp4").description(naming: { "--\($0.rawValue)" })
+            == "out.mp4: output exists (pass --overwrite to replace it)")
         #expect(VideoSegError.codecNotSupportedByContainer(codec: "ffv1", container: "mp4", path: "o.mp4").description
             == "o.mp4: the mp4 container cannot hold ffv1 video")
         #expect(VideoSegError.unknownCodec(name: "h265x").description.hasPrefix("h265x: unknown encoder"))
