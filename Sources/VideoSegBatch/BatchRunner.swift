@@ -265,7 +265,7 @@ public final class BatchRunner: @unchecked Sendable {
             data.append(try encoder.encode(outcome))
             data.append(0x0A)
         }
-        try AtomicFile.write(data, to: reportPath)
+        try AtomicFile.write(data, to: reportPath, durable: false)
     }
 }
 

@@ -45,6 +45,6 @@ public struct DoneRecord: Codable, Equatable, Sendable {
     package func write(to path: String) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        try AtomicFile.write(try encoder.encode(self), to: path)
+        try AtomicFile.write(try encoder.encode(self), to: path, durable: false)
     }
 }

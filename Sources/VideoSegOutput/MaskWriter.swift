@@ -64,7 +64,7 @@ package final class MaskWriter: @unchecked Sendable {
         scaled = [UInt8](repeating: 0, count: width * height)
         (createdDirectory, lock) = try MaskWriter.prepareDirectory(directory, overwrite: settings.overwrite)
         try AtomicFile.write(MaskWriter.labelsJSON(labels: labels, colors: colors),
-                             to: directory.appendingPathComponent("labels.json").path)
+                             to: directory.appendingPathComponent("labels.json").path, durable: false)
         let manifestURL = directory.appendingPathComponent("manifest.jsonl")
         guard FileManager.default.createFile(atPath: manifestURL.path, contents: nil),
               let handle = try? FileHandle(forWritingTo: manifestURL)
@@ -203,11 +203,11 @@ package final class MaskWriter: @unchecked Sendable {
         case .png:
             name = String(format: "%06d.png", index)
             guard let pngEncoder else { preconditionFailure("PNG masks without a PNG encoder") }
-            try AtomicFile.write(try pngEncoder.encode(pixels), to: directory.appendingPathComponent(name).path)
+            try AtomicFile.write(try pngEncoder.encode(pixels), to: directory.appendingPathComponent(name).path, durable: false)
         case .npy:
             name = String(format: "%06d.npy", index)
             try AtomicFile.write(npyData ?? MaskWriter.npy(pixels, width: width, height: height),
-                                 to: directory.appendingPathComponent(name).path)
+                                 to: directory.appendingPathComponent(name).path, durable: false)
         case .video:
             name = "masks.mkv"
             guard let maskVideo else { preconditionFailure("mask video without a writer") }

@@ -18,6 +18,8 @@ import Testing
         let path = try folder.write("old", to: "report.json")
         try AtomicFile.write(Data("new".utf8), to: path)
         #expect(try String(contentsOfFile: path, encoding: .utf8) == "new")
+        try AtomicFile.write(Data("newer".utf8), to: path, durable: false)
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "newer")
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.url.path) == ["report.json"])
     }
 
