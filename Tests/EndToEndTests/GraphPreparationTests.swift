@@ -12,7 +12,8 @@ import Testing
 
 extension EndToEnd {
     /// A torchvision model we did not convert gets the graph PyTorch's recipe gives it
-    /// (`optimize_for_inference(freeze(m))`), as the bridge reports it, and both graphs give
+    /// (`optimize_for_inference(freeze(m))`) when asked for it, the bridge reports which graph
+    /// runs and why (a measured choice follows the timings it names), and every graph gives
     /// PyTorch's class map.
     @Suite struct GraphPreparationChoice {
         @Test func lrasppRunsTheOptimizedGraphWithPyTorchsClasses() throws {
@@ -38,9 +39,16 @@ extension EndToEnd {
                     #expect(model.optimization == "frozen + optimized for inference" && mkldnn)
                     #expect(model.preparationNote == "the optimized graph, not timed here")
                 case .measure:
+                    // Which graph wins is timed on this machine, so the test holds the choice to
+                    // the timings the bridge reports: the optimised graph unless the frozen one
+                    // was more than 10% faster (LRASPP's margin is small enough for load to flip).
                     #expect(model.preparation == .measured)
-                    #expect(model.optimization == "frozen + optimized for inference" && mkldnn, "\(model.preparationNote)")
-                    #expect(model.preparationNote.hasPrefix("measured: optimized "))
+                    let note = model.preparationNote
+                    let times = note.split(separator: " ").compactMap { Double($0) }
+                    try #require(note.hasPrefix("measured: optimized ") && times.count >= 2, "\(note)")
+                    let frozenWins = times[1] < times[0] * 0.9
+                    #expect(frozenWins ? model.optimization == "frozen" && !mkldnn
+                                       : model.optimization == "frozen + optimized for inference" && mkldnn, "\(note)")
                 }
                 let tensor = try modelInput(image: image, model: model, width: width, height: height)
                 if python == nil {
