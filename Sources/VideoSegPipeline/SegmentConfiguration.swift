@@ -54,6 +54,11 @@ public struct SegmentConfiguration: Sendable {
     /// Temporal smoothing of the probabilities, 0 ≤ S < 1 (0 = off): how much of the previous
     /// frame an uncertain cell keeps (see `ScoreRefiner`).
     public var smoothing = SegmentConfiguration.defaultSmoothing
+    /// Whom to keep: everybody, or one person chosen and followed (everyone else becomes
+    /// background for every output); see `SubjectChoice`.
+    public var subject = SubjectChoice.all
+    /// What happens when the chosen person leaves the picture.
+    public var subjectLoss = SubjectLoss.keepNone
     /// A V4L2 output device (v4l2loopback) that gets every rendered frame, keep-latest, as a
     /// camera that video-call programs can pick; nil writes none.
     public var virtualCamera: String?
@@ -78,8 +83,15 @@ public struct SegmentConfiguration: Sendable {
         max(1, ProcessInfo.processInfo.activeProcessorCount - 1)
     }
 
+    /// Why `subject` cannot be used on this input, or nil: a time is a moment of a recording.
+    public static func subjectProblem(_ subject: SubjectChoice, live: Bool) -> SettingMessage? {
+        guard live, case .point(_, _, let seconds?) = subject else { return nil }
+        return "\(Setting.subject) \(subject): a live input has no time \(seconds) s to look at; give the point alone (X,Y)"
+    }
+
     /// Refuses a job with nothing to write, or an output that would replace something it may not.
     func checkOutputs() throws {
+        if let problem = SegmentConfiguration.subjectProblem(subject, live: live) { throw VideoSegError.invalidOption(problem) }
         guard output != nil || masks != nil || virtualCamera != nil else {
             throw VideoSegError.invalidOption("nothing to write: give an output video, masks, or both")
         }
@@ -145,7 +157,7 @@ public struct SegmentConfiguration: Sendable {
             "audio=\(includeAudio)", "video=\(output != nil)",
             "masks=\(masks.map { "\($0.format.rawValue),\($0.size.rawValue),\($0.values.rawValue)" } ?? "-")",
             "smooth=\(smoothing)", "max-frames=\(maxFrames ?? -1)", "optimize=\(optimizeModel)",
-        ] + (half ? ["half=true"] : [])
+        ] + (half ? ["half=true"] : []) + (subject.choosesOne ? ["subject=\(subject),\(subjectLoss.rawValue)"] : [])
         return parts.joined(separator: " ")
     }
 
@@ -258,6 +270,8 @@ public struct SegmentResult: Sendable {
     public var framesProcessed: Int { max(framesWritten, masksWritten, framesFinished) }
     /// Frames the run finished (see `SegmentProgress.framesDone`).
     public var framesFinished = 0
+    /// Where the chosen person was at the end, and their losses (nil when everybody was kept).
+    public var subject: SubjectStatus?
 
     /// Frames per second over the whole run.
     public var framesPerSecond: Double { seconds > 0 ? Double(framesProcessed) / seconds : 0 }

@@ -16,12 +16,14 @@ public final class SegmentationPipeline: Sendable {
     public let configuration: SegmentConfiguration
     /// Frames, packets and pooled buffers alive in this pipeline's runs (zero once a run ends).
     public let census = ResourceCensus()
-    private let stop = StopFlag()
+    let stop = StopFlag()
     private let progressState = Locked(SegmentProgress())
     /// The running run's stage threads, for the live busy times.
     private let running = Locked<StageThreads?>(nil)
     private let injectedFailure: InjectedFailure?
     private let models: ModelCache?
+    /// Where the chosen person is, and a new choice for the next frame (the preview page's click).
+    public let subject: SubjectControl
 
     /// Creates a pipeline; nothing is opened until `run`. With `models`, the model is borrowed
     /// from the cache (and returned after the run) instead of loaded and prepared anew.
@@ -34,6 +36,7 @@ public final class SegmentationPipeline: Sendable {
         self.configuration = configuration
         self.injectedFailure = injectedFailure
         self.models = models
+        subject = SubjectControl(choice: configuration.subject)
     }
 
     /// Asks the run to stop reading input; frames already decoded are still written. Safe from
@@ -56,6 +59,7 @@ public final class SegmentationPipeline: Sendable {
         defer { models?.checkin(plan.model) }
         let policy = config.live ? InputPolicy.live : InputPolicy.recorded
         try stop.throwIfRaised()
+        let selector = try makeSubjectSelector(plan: plan)
         let outputs = try PipelineOutputs(plan: plan, configuration: config, policy: policy, stop: stop)
         progressState.withLock { $0.framesExpected = config.expectedFrames(estimate: plan.source.estimatedFrameCount) }
 
@@ -72,7 +76,7 @@ public final class SegmentationPipeline: Sendable {
             threads.launch(MaskStage(writer: writer), from: toMasks, to: .end(completion))
             maskBranch = .queue(toMasks)
         }
-        let sourceOutlet = launchModelStages(plan: plan, policy: policy, threads: threads, depth: depth,
+        let sourceOutlet = launchModelStages(plan: plan, subject: selector, policy: policy, threads: threads, depth: depth,
                                              to: Outlet.branches(video: videoBranch, masks: maskBranch))
         let source = SourceStage(source: plan.source, policy: policy, maxFrames: config.maxFrames, duration: config.duration,
                                  stop: stop, progress: progressState, injectedFailure: injectedFailure)
@@ -96,6 +100,10 @@ public final class SegmentationPipeline: Sendable {
                                    interrupted: stop.isRaised, stageSeconds: threads.busySeconds, output: config.output,
                                    maskDirectory: config.masks?.directory, virtualCameraSkipped: virtualCameraSkipped.current)
         result.startupSeconds = startupSeconds
+        if let selector {
+            result.warnings += selector.warnings
+            result.subject = subject.status
+        }
         result.runCPUSeconds = runCPUSeconds
         result.stageTimings = Dictionary(uniqueKeysWithValues: threads.stageTimings.map { ($0.key.rawValue, $0.value) })
         return result
@@ -103,11 +111,11 @@ public final class SegmentationPipeline: Sendable {
 
     /// Starts preprocessing and inference, fused behind a one-frame slot for live input (the
     /// newest frame wins) or queued for recorded input; returns where the source hands frames on.
-    private func launchModelStages(plan: JobPlan, policy: InputPolicy, threads: StageThreads, depth: Int,
+    private func launchModelStages(plan: JobPlan, subject: SubjectSelector?, policy: InputPolicy, threads: StageThreads, depth: Int,
                                    to afterInference: Outlet<SegmentedFrame>) -> Outlet<DecodedFrame>
     {
         let preprocess = PreprocessStage(preprocessor: plan.makePreprocessor(), census: census)
-        let inference = InferenceStage(plan: plan, census: census)
+        let inference = InferenceStage(plan: plan, census: census, subject: subject)
         if policy.keepsOnlyLatestFrame {
             let slot: StageQueue<DecodedFrame> = threads.queue(capacity: 1)
             threads.launch(FusedStage(preprocess, then: inference), from: slot, to: afterInference)
@@ -122,6 +130,16 @@ public final class SegmentationPipeline: Sendable {
             }
             return .queue(toPreprocess)
         }
+    }
+
+    /// The selector of the run's subject (nil when everybody stays and no preview may click): a
+    /// point chosen at a later time is first traced back to where that person appeared.
+    private func makeSubjectSelector(plan: JobPlan) throws -> SubjectSelector? {
+        let config = configuration
+        let choice = try SubjectSurvey.resolve(config.subject, plan: plan, source: {
+            try MediaSource(path: config.input, formatName: config.inputFormat, options: config.inputOptions, stop: stop)
+        }, stop: stop)
+        return plan.makeSubjectSelector(choice: choice, loss: config.subjectLoss, control: subject, followsClicks: config.observer != nil)
     }
 
     /// Starts the video branch's stages (render, then the encoder and the live outputs) when the

@@ -52,6 +52,12 @@ final class LiveFigures: @unchecked Sendable {
         return status
     }
 
+    /// The chosen person's part of the figures.
+    static func subject(_ status: SubjectStatus) -> [String: Any] {
+        ["choice": status.choice, "following": status.following, "box": status.box ?? NSNull(),
+         "lost_at": status.lostAt ?? NSNull(), "losses": status.losses]
+    }
+
     /// `status` as JSON text.
     static func json(_ status: [String: Any]) -> Data {
         (try? JSONSerialization.data(withJSONObject: status, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)

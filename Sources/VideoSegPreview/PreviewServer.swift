@@ -12,7 +12,8 @@ import VideoSeg
 /// - `/stream.mjpg`: the rendered frames as an MJPEG multipart stream, each client fed
 ///   keep-latest (see `PictureHub`), so a slow viewer misses pictures and never slows the run;
 /// - `/status.json`: the figures (see `LiveFigures`);
-/// - `/metrics`: Prometheus's text format (see `PreviewMetrics`).
+/// - `/metrics`: Prometheus's text format (see `PreviewMetrics`);
+/// - `POST /subject`: the person to keep, by a point clicked on the picture (see `choose`).
 ///
 /// `start` binds before any frame is processed, so a port in use fails the job before it works;
 /// `stop` ends every stream and shuts the server down within about a second, whatever the
@@ -129,22 +130,51 @@ public final class PreviewServer: LiveObserver, @unchecked Sendable {
 
     // MARK: Routes
 
-    private func snapshot() -> (progress: SegmentProgress, busy: [StageName: Double], running: Bool) {
+    private func snapshot() -> (progress: SegmentProgress, busy: [StageName: Double], running: Bool, subject: SubjectStatus?) {
         let (pipeline, running) = lock.withLock { (self.pipeline, self.running) }
-        return (pipeline?.progress ?? SegmentProgress(), pipeline?.stageBusySeconds ?? [:], running)
+        return (pipeline?.progress ?? SegmentProgress(), pipeline?.stageBusySeconds ?? [:], running, pipeline?.subject.status)
+    }
+
+    /// `POST /subject?x=X&y=Y` keeps the person at that point of the picture (output pixels) from
+    /// the next frame on; `POST /subject?choice=all` (or any rule `--subject` takes) sets a rule.
+    private func choose(_ query: Parameters) throws -> Response {
+        let text: String
+        if let rule = query.get("choice") {
+            text = rule
+        } else if let x = query.get("x"), let y = query.get("y") {
+            text = "\(x),\(y)"
+        } else {
+            return PreviewServer.plain(.badRequest, "give x and y (output pixels), or choice=all|largest|center\n")
+        }
+        let choice: SubjectChoice
+        do {
+            choice = try SubjectChoice(parsing: text)
+        } catch {
+            return PreviewServer.plain(.badRequest, "\(ErrorLine.describe(error))\n")
+        }
+        if case .point(_, _, _?) = choice { return PreviewServer.plain(.badRequest, "a live choice has no time: give x and y alone\n") }
+        guard let pipeline = lock.withLock({ self.pipeline }) else { return PreviewServer.plain(.serviceUnavailable, "no run yet\n") }
+        pipeline.subject.request(choice)
+        return Response(status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store"],
+                        body: .init(byteBuffer: ByteBuffer(string: "{\"choice\":\"\(choice)\"}")))
+    }
+
+    private static func plain(_ status: HTTPResponse.Status, _ text: String) -> Response {
+        Response(status: status, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
     private func makeRouter() -> Router<BasicRequestContext> {
         // HEAD answers like GET without the body; another method on a known path is 405.
         let router = Router(options: .autoGenerateHeadEndpoints)
-        router.add(middleware: KnownRouteMiddleware(paths: ["/", "/status.json", "/metrics", "/stream.mjpg"]))
+        router.add(middleware: KnownRouteMiddleware(paths: ["/", "/status.json", "/metrics", "/stream.mjpg"], postPaths: ["/subject"]))
         let page = ByteBuffer(string: PreviewPage.html(title: title))
         router.get("/") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"], body: .init(byteBuffer: page))
         }
         router.get("/status.json") { [self] _, _ in
             let now = snapshot()
-            let status = figures.status(now.progress, running: now.running, viewers: hub.count, pictures: hub.picturesPublished)
+            var status = figures.status(now.progress, running: now.running, viewers: hub.count, pictures: hub.picturesPublished)
+            status["subject"] = now.subject.map(LiveFigures.subject) ?? NSNull()
             return Response(status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store"],
                             body: .init(byteBuffer: ByteBuffer(bytes: LiveFigures.json(status))))
         }
@@ -153,6 +183,9 @@ public final class PreviewServer: LiveObserver, @unchecked Sendable {
             let text = metrics.text(progress: now.progress, busy: now.busy, clients: hub.count, pictures: hub.picturesPublished)
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                             body: .init(byteBuffer: ByteBuffer(string: text)))
+        }
+        router.post("/subject") { [self] request, _ in
+            try choose(request.uri.queryParameters)
         }
         // HEAD: the stream's headers only, without subscribing a client that would never read.
         router.head("/stream.mjpg") { _, _ in

@@ -58,6 +58,9 @@ struct BatchCommand: ParsableCommand {
             throw ValidationError("-o \(output): batch names its outputs after the inputs (see --output-dir); -o only picks the container by its extension, e.g. -o .mkv")
         }
         if let lockWait, !(lockWait >= 0) { throw ValidationError("--lock-wait must be 0 or more seconds") }
+        if case .list = try job.subjectRequest() {
+            throw ValidationError("--subject list looks at one video: run it with segment on the video you want")
+        }
         if serve {
             if !inputs.isEmpty || list != nil || shard != nil || report != nil || printPlan || jobs != 1 {
                 throw ValidationError("--serve reads its videos on stdin: leave out inputs, --list, --shard, --report, --print-plan and --jobs")

@@ -53,6 +53,14 @@ struct JobOptions: ParsableArguments {
     @Option(name: .long, help: "refined: the soft weight moved onto the picture's own edges (effects, cut-out, matte, probability masks); soft: weighed by the interpolated class probability, as PyTorch interpolates; hard: flat tint of the winning class.")
     var edges: OverlayStyle.Edges = .refined
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Keep one person and make everyone else background: largest, center, X,Y (output pixels: the person there) or X,Y@T (there at T seconds), followed from frame to frame; all (default) keeps everybody. list or list@T prints the people found and exits.",
+        valueName: "all|largest|center|X,Y[@T]|list[@T]"))
+    var subject: String = "all"
+
+    @Option(name: .long, help: "When the chosen person leaves the picture: keep-none (nobody is kept until one is chosen again) or repick (the --subject rule chooses again).")
+    var subjectLost: SubjectLoss = .keepNone
+
     @Option(name: .long, help: ArgumentHelp("Temporal smoothing, 0 (off) to below 1: uncertain pixels keep this much of the previous frame.", valueName: "S"))
     var smooth: Double = SegmentConfiguration.defaultSmoothing
 
@@ -100,8 +108,31 @@ struct JobOptions: ParsableArguments {
         if let statsJson, let output, URL(fileURLWithPath: statsJson).standardizedFileURL == URL(fileURLWithPath: output).standardizedFileURL {
             throw ValidationError("--stats-json and --output name the same file")
         }
+        _ = try subjectRequest()
         if let classes, JobOptions.classList(classes).isEmpty {
             throw ValidationError("--classes needs at least one class name or id (e.g. person,dog)")
+        }
+    }
+
+    /// What `--subject` asks for: a person to keep, or the list of people at a time.
+    enum SubjectRequest: Equatable {
+        case keep(SubjectChoice)
+        case list(fromSeconds: Double)
+    }
+
+    func subjectRequest() throws -> SubjectRequest {
+        let text = subject.trimmingCharacters(in: .whitespaces).lowercased()
+        if text == "list" { return .list(fromSeconds: 0) }
+        if text.hasPrefix("list@") {
+            guard let seconds = Double(text.dropFirst(5)), seconds >= 0, seconds.isFinite else {
+                throw ValidationError("--subject \(subject): the time after @ must be seconds, 0 or more")
+            }
+            return .list(fromSeconds: seconds)
+        }
+        do {
+            return .keep(try SubjectChoice(parsing: subject))
+        } catch {
+            throw ValidationError(SettingFlags.text(error))
         }
     }
 
@@ -126,6 +157,8 @@ struct JobOptions: ParsableArguments {
         configuration.style.blurRadius = blurRadius
         configuration.style.background = background
         configuration.smoothing = smooth
+        if case .keep(let choice) = try subjectRequest() { configuration.subject = choice }
+        configuration.subjectLoss = subjectLost
         configuration.classNames = classes.map(JobOptions.classList)
         configuration.encoder = EncoderSettings(codec: codec, crf: crf, preset: preset)
         // An error like --codec's (exit 1, one line), before libx264 prints its own to stderr.
@@ -147,3 +180,4 @@ extension MaskExportSettings.Size: ExpressibleByArgument {}
 extension MaskExportSettings.Values: ExpressibleByArgument {}
 extension OverlayStyle.Edges: ExpressibleByArgument {}
 extension OverlayStyle.Target: ExpressibleByArgument {}
+extension SubjectLoss: ExpressibleByArgument {}

@@ -18,6 +18,9 @@ enum JobRunner {
         signal(SIGXFSZ, SIG_IGN)
         CommandLineLog.bootstrap(verbose: options.verbose)
         do {
+            if case .list(let seconds) = try options.subjectRequest() {
+                return try listPeople(configuration, from: seconds, inputName: inputName)
+            }
             let status = try execute(configuration, options: options, progress: progress, inputName: inputName, preview: preview)
             if status != 0 { throw ExitCode(status) }
         } catch {
@@ -68,6 +71,26 @@ enum JobRunner {
         if result.interrupted { return ExitStatus.interrupted }
         if result.inputDamaged { return ExitStatus.inputDamaged }
         return 0
+    }
+
+    /// `--subject list`: the people at a time of the input, each with the point that picks them.
+    private static func listPeople(_ configuration: SegmentConfiguration, from seconds: Double, inputName: String) throws {
+        let pipeline = SegmentationPipeline(configuration: configuration)
+        let signals = StopSignals { pipeline.requestStop() }
+        defer { withExtendedLifetime(signals) {} }
+        guard let found = try pipeline.people(from: seconds) else {
+            Terminal.raw("videoseg: \(inputName): nobody found at or after \(String(format: "%.2f", seconds)) s\n")
+            return
+        }
+        let time = String(format: "%.2f", found.seconds)
+        let plural = found.people.count == 1 ? "person" : "people"
+        var text = "videoseg: \(inputName): \(found.people.count) \(plural) at \(time) s (choose one with --subject X,Y@\(time)):\n"
+        for (number, person) in found.people.enumerated() {
+            let box = person.box
+            text += String(format: "  %d: centre %d,%d  box %d,%d %dx%d  %.1f%% of the picture\n", number + 1, person.x, person.y,
+                           box[0], box[1], box[2], box[3], person.share * 100)
+        }
+        Terminal.raw(text)
     }
 
     /// The progress display the options ask for: live status, a bar, lines into a pipe, or none.

@@ -47,6 +47,7 @@ struct RunStats: Encodable {
         case modelPreparationNote, modelLoadSeconds, modelPrepareSeconds, startupSeconds, runCPUSeconds = "run_cpu_seconds"
         case stageTiming, device, deviceName, batchSize, precision
         case framesCaptured, framesDropped, latencyMeanSeconds, latencyMaxSeconds, virtualCameraFrames, virtualCameraSkipped
+        case subject
     }
 
     func encode(to encoder: Encoder) throws {
@@ -79,6 +80,8 @@ struct RunStats: Encodable {
             try file.encode(live.latencyMeanSeconds, forKey: .latencyMeanSeconds)
             try file.encode(live.latencyMaxSeconds, forKey: .latencyMaxSeconds)
         }
+        // Only when one person was chosen: where they were at the end, and their losses.
+        if let subject = result.subject { try file.encode(subject, forKey: .subject) }
         if result.virtualCameraFrames > 0 || result.virtualCameraSkipped > 0 {
             try file.encode(result.virtualCameraFrames, forKey: .virtualCameraFrames)
             try file.encode(result.virtualCameraSkipped, forKey: .virtualCameraSkipped)

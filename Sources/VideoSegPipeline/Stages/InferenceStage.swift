@@ -15,10 +15,17 @@ final class InferenceStage: BatchingStage, @unchecked Sendable {
     package let name = StageName.inference
     private let model: SegmentationModel
     private let refiner: ScoreRefiner
+    /// Keeps the chosen person alone (nil: everybody stays).
+    package let subject: SubjectSelector?
+    private let timeBase: Rational
+    /// Times are counted from the first frame this stage sees.
+    private var firstPts: Int64?
 
-    package init(plan: JobPlan, census: ResourceCensus?) {
+    package init(plan: JobPlan, census: ResourceCensus?, subject: SubjectSelector? = nil) {
         model = plan.model
         refiner = plan.makeScoreRefiner(census: census)
+        self.subject = subject
+        timeBase = plan.source.timeBase
     }
 
     /// Frames per forward pass: the batch the model was prepared for.
@@ -44,11 +51,18 @@ final class InferenceStage: BatchingStage, @unchecked Sendable {
         return (classes, scores)
     }
 
-    /// The scores' post-processing (probabilities, smoothing, foreground, tint), frame by frame.
+    /// The scores' post-processing (probabilities, smoothing, foreground, tint), then the
+    /// subject kept alone, frame by frame.
     func refine(_ inputs: [ModelInput], _ forwarded: Forwarded) -> [SegmentedFrame] {
         inputs.indices.map { index in
-            SegmentedFrame(frame: inputs[index].frame,
-                           segmentation: refiner.refine(classes: forwarded.classes[index], scores: forwarded.scores?[index]))
+            let segmentation = refiner.refine(classes: forwarded.classes[index], scores: forwarded.scores?[index])
+            if let subject {
+                let pts = inputs[index].frame.pts
+                let first = firstPts ?? pts
+                firstPts = first
+                subject.apply(to: segmentation, seconds: timeBase.seconds(pts - first))
+            }
+            return SegmentedFrame(frame: inputs[index].frame, segmentation: segmentation)
         }
     }
 }
