@@ -18,6 +18,7 @@ case "${1:-}" in
     PACKAGES+=(
       cmake make g++      # scripts/gpu-check.sh --cpu builds the bridge with CMake
       curl chromium       # the preview page tests: HTTP clients and a real (headless) browser
+      python3-websocket   # ... which a test drives over the DevTools protocol to click on the picture
       python3-skimage python3-scipy python-matplotlib-data  # the matting benchmark's pictures and metrics
     )
     ;;

@@ -79,7 +79,7 @@ enum JobRunner {
         let signals = StopSignals { pipeline.requestStop() }
         defer { withExtendedLifetime(signals) {} }
         guard let found = try pipeline.people(from: seconds) else {
-            Terminal.raw("videoseg: \(inputName): nobody found at or after \(String(format: "%.2f", seconds)) s\n")
+            print("videoseg: \(inputName): nobody found at or after \(String(format: "%.2f", seconds)) s")
             return
         }
         let time = String(format: "%.2f", found.seconds)
@@ -90,7 +90,8 @@ enum JobRunner {
             text += String(format: "  %d: centre %d,%d  box %d,%d %dx%d  %.1f%% of the picture\n", number + 1, person.x, person.y,
                            box[0], box[1], box[2], box[3], person.share * 100)
         }
-        Terminal.raw(text)
+        // The answer asked for, on stdout (a script may read it).
+        print(text, terminator: "")
     }
 
     /// The progress display the options ask for: live status, a bar, lines into a pipe, or none.
