@@ -10,15 +10,15 @@ import VideoSegRender
 ///
 /// With a batch size above one (`BatchingStage`), the frames of a batch go through one forward
 /// pass and are refined one by one in their order, so smoothing sees them as it would singly.
-final class InferenceStage: BatchingStage, @unchecked Sendable {
-    // @unchecked: the model and refiner are used by this stage's thread only.
+final class InferenceStage: BatchingStage {
     package let name = StageName.inference
     private let model: SegmentationModel
-    private let refiner: ScoreRefiner
+    /// Used by this stage's thread only; the lock makes that checkable (it is never contended).
+    private let refiner: Locked<ScoreRefiner>
 
     package init(plan: JobPlan, census: ResourceCensus?) {
         model = plan.model
-        refiner = plan.makeScoreRefiner(census: census)
+        refiner = Locked(plan.makeScoreRefiner(census: census))
     }
 
     /// Frames per forward pass: the batch the model was prepared for.
@@ -37,8 +37,9 @@ final class InferenceStage: BatchingStage, @unchecked Sendable {
 
     /// The forward pass and the argmax (`bench` times it apart from `refine`).
     func forward(_ inputs: [ModelInput]) throws -> Forwarded {
-        let classes = inputs.map { _ in refiner.obtainClassMap() }
-        let scores = refiner.wantsScores ? inputs.map { _ in refiner.obtainScores()! } : nil
+        let (classes, scores) = refiner.withLock { refiner in
+            (inputs.map { _ in refiner.obtainClassMap() }, refiner.wantsScores ? inputs.map { _ in refiner.obtainScores()! } : nil)
+        }
         try model.segment(frames: inputs.map { UnsafePointer($0.tensor.baseAddress) }, into: classes.map(\.buffer),
                           scores: scores?.map(\.buffer))
         return (classes, scores)
@@ -46,9 +47,11 @@ final class InferenceStage: BatchingStage, @unchecked Sendable {
 
     /// The scores' post-processing (probabilities, smoothing, foreground, tint), frame by frame.
     func refine(_ inputs: [ModelInput], _ forwarded: Forwarded) -> [SegmentedFrame] {
-        inputs.indices.map { index in
-            SegmentedFrame(frame: inputs[index].frame,
-                           segmentation: refiner.refine(classes: forwarded.classes[index], scores: forwarded.scores?[index]))
+        refiner.withLock { refiner in
+            inputs.indices.map { index in
+                SegmentedFrame(frame: inputs[index].frame,
+                               segmentation: refiner.refine(classes: forwarded.classes[index], scores: forwarded.scores?[index]))
+            }
         }
     }
 }
