@@ -14,7 +14,7 @@ import Testing
 /// what they were; the per-video lock keeps a second run out and leaves no file behind.
 @Suite struct DoneRecordTests {
     private func record(for input: String, outputs: [String]) throws -> DoneRecord {
-        let fingerprint = try #require(DoneRecord.fingerprint(input))
+        let fingerprint = try #require(FileFingerprint(path: input))
         return DoneRecord(input: input, size: fingerprint.size, modified: fingerprint.modified, settings: "s1",
                           outputs: outputs, frames: 10, seconds: 0.5)
     }
