@@ -121,6 +121,9 @@ let package = Package(
             name: "VideoSegTests",
             dependencies: ["VideoSeg", "CFFmpeg", "VideoSegCore", "VideoSegMedia", "VideoSegModel", "VideoSegRender", "VideoSegOutput", "VideoSegPipeline", "VideoSegBatch"]
         ),
+        // A layer's own tests where they need nothing above it.
+        .testTarget(name: "VideoSegCoreTests", dependencies: ["VideoSegCore"]),
+        .testTarget(name: "VideoSegPreviewTests", dependencies: ["VideoSegPreview", "VideoSegPipeline"]),
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["VideoSeg", "VideoSegCore", "VideoSegMedia", "VideoSegModel", "VideoSegRender", "VideoSegOutput", "VideoSegPipeline", "VideoSegBatch"]

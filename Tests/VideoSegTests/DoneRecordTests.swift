@@ -1,14 +1,8 @@
 import Foundation
 import Testing
 
-@testable import VideoSeg
 @testable import VideoSegBatch
 @testable import VideoSegCore
-@testable import VideoSegMedia
-@testable import VideoSegModel
-@testable import VideoSegOutput
-@testable import VideoSegPipeline
-@testable import VideoSegRender
 
 /// A done-record covers a video only as long as the input, the settings and every output are
 /// what they were; the per-video lock keeps a second run out and leaves no file behind.
