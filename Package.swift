@@ -114,12 +114,16 @@ let package = Package(
                 "VideoSegPreview",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(
             name: "VideoSegTests",
             dependencies: ["VideoSeg", "CFFmpeg", "VideoSegCore", "VideoSegMedia", "VideoSegModel", "VideoSegRender", "VideoSegOutput", "VideoSegPipeline", "VideoSegBatch"]
         ),
+        // A layer's own tests where they need nothing above it.
+        .testTarget(name: "VideoSegCoreTests", dependencies: ["VideoSegCore"]),
+        .testTarget(name: "VideoSegPreviewTests", dependencies: ["VideoSegPreview", "VideoSegPipeline"]),
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["VideoSeg", "VideoSegCore", "VideoSegMedia", "VideoSegModel", "VideoSegRender", "VideoSegOutput", "VideoSegPipeline", "VideoSegBatch"]

@@ -42,7 +42,7 @@ public struct BatchInput: Equatable, Sendable {
                 .filter { !$0.isEmpty && !$0.hasPrefix("#") }
         }
         var seen = Set<String>()
-        let unique = sources.filter { seen.insert(isURL($0) ? $0 : URL(fileURLWithPath: $0).standardizedFileURL.path).inserted }
+        let unique = sources.filter { seen.insert(FileFingerprint.isURL($0) ? $0 : URL(fileURLWithPath: $0).standardizedFileURL.path).inserted }
         return named(unique)
     }
 
@@ -86,17 +86,12 @@ public struct BatchInput: Equatable, Sendable {
         return text
     }
 
-    /// Whether `source` is an FFmpeg URL rather than a path.
-    static func isURL(_ source: String) -> Bool {
-        FileFingerprint.isURL(source)
-    }
-
     /// Names for `sources`: their paths below the deepest folder they share, without the
     /// extension, except where two would meet (`b.mov`, `b.mkv`): those keep it. URLs are named
     /// from their text, made safe. No two inputs ever get the same name, and the same inputs
     /// always get the same names.
     package static func named(_ sources: [String]) -> [BatchInput] {
-        let paths = sources.filter { !isURL($0) }.map { URL(fileURLWithPath: $0).standardizedFileURL.pathComponents }
+        let paths = sources.filter { !FileFingerprint.isURL($0) }.map { URL(fileURLWithPath: $0).standardizedFileURL.pathComponents }
         var common = paths.first.map { Array($0.dropLast()) } ?? []
         for components in paths.dropFirst() {
             let folder = components.dropLast()
@@ -105,16 +100,16 @@ public struct BatchInput: Equatable, Sendable {
             common = Array(common.prefix(shared))
         }
         let full: [String] = sources.map { source in
-            if isURL(source) { return "urls/" + safe(source) }
+            if FileFingerprint.isURL(source) { return "urls/" + safe(source) }
             let components = URL(fileURLWithPath: source).standardizedFileURL.pathComponents
             return components.dropFirst(common.count).map(safe).joined(separator: "/")
         }
         let raw: [String] = sources.map { source in
-            if isURL(source) { return source }
+            if FileFingerprint.isURL(source) { return source }
             return URL(fileURLWithPath: source).standardizedFileURL.pathComponents.dropFirst(common.count).joined(separator: "/")
         }
         // A URL's dots are not an extension.
-        let stem = { (index: Int, name: String) in isURL(sources[index]) ? name : (name as NSString).deletingPathExtension }
+        let stem = { (index: Int, name: String) in FileFingerprint.isURL(sources[index]) ? name : (name as NSString).deletingPathExtension }
         var stems = full.indices.map { stem($0, full[$0]) }
         // Names that cleaning made equal (`a b.mp4` and `a_b.mp4` both clean to `a_b`) would send
         // two videos to one output, the second replacing the first: a name that cleaning changed
@@ -124,7 +119,7 @@ public struct BatchInput: Equatable, Sendable {
         }
         let meeting = collisions(stems)
         let names = stems.indices.map { index -> String in
-            guard meeting.contains(index), !isURL(sources[index]) else { return stems[index] }
+            guard meeting.contains(index), !FileFingerprint.isURL(sources[index]) else { return stems[index] }
             let pathExtension = (full[index] as NSString).pathExtension
             return pathExtension.isEmpty ? stems[index] : stems[index] + "." + pathExtension
         }

@@ -24,8 +24,7 @@ public struct BatchOutcome: Codable, Equatable, Sendable {
 /// `outputDirectory` under its `BatchInput.name`, prepared models are reused across videos, `jobs`
 /// videos run at once, finished videos are skipped on a rerun (see `DoneRecord`), a failure is
 /// recorded and the batch goes on, and `batch-report.jsonl` says what became of every video.
-public final class BatchRunner: @unchecked Sendable {
-    // @unchecked: shared state (outcomes, running pipelines, stop) is behind locks.
+public final class BatchRunner: Sendable {
     /// The settings every video gets; its input, output and mask folder are replaced per video.
     public let template: SegmentConfiguration
     public let inputs: [BatchInput]
@@ -37,7 +36,8 @@ public final class BatchRunner: @unchecked Sendable {
     private let running = Locked<[Int: SegmentationPipeline]>([:])
     private let stop = StopFlag()
     private let progressState = Locked(BatchProgress())
-    private let reportLock = NSLock()
+    /// Held while the report is rewritten, so the `jobs` threads write it one at a time.
+    private let reportWriting = Locked(())
 
     /// Where the report is written: `batch-report.jsonl` in the output folder unless `reportPath`
     /// says otherwise (the Ray driver gives each task its own and merges them).
@@ -48,7 +48,11 @@ public final class BatchRunner: @unchecked Sendable {
     /// How long a video another run is writing is waited for, in seconds: nil (the default) as
     /// long as that run holds it, then the video is found done (skipped) or taken over; 0 not at
     /// all, the video is reported failed at once (the Ray driver waits and retries by itself).
-    public var lockWait: Double?
+    public var lockWait: Double? {
+        get { lockWaitSetting.current }
+        set { lockWaitSetting.withLock { $0 = newValue } }
+    }
+    private let lockWaitSetting = Locked<Double?>(nil)
 
     /// `settingNames` names the settings that errors in the report mention; the library's own
     /// words by default.
@@ -179,7 +183,7 @@ public final class BatchRunner: @unchecked Sendable {
                 BatchRunner.remove(outcome.outputs)
                 return
             }
-            if let fingerprint = DoneRecord.fingerprint(input.source) {
+            if let fingerprint = FileFingerprint(path: input.source) {
                 try DoneRecord(input: input.source, size: fingerprint.size, modified: fingerprint.modified, settings: settingsHash,
                                outputs: outcome.outputs, frames: outcome.frames, seconds: result.seconds).write(to: recordPath)
             }
@@ -246,8 +250,10 @@ public final class BatchRunner: @unchecked Sendable {
     /// folder each keep the other's results (the folder's lock makes each rewrite see the last),
     /// and this batch's `jobs` threads, which finish videos at once, write one at a time.
     private func writeReport() throws {
-        reportLock.lock()
-        defer { reportLock.unlock() }
+        try reportWriting.withLock { _ in try rewriteReport() }
+    }
+
+    private func rewriteReport() throws {
         let folder = open((reportPath as NSString).deletingLastPathComponent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if folder >= 0 { flock(folder, LOCK_EX) }
         defer { if folder >= 0 { close(folder) } }

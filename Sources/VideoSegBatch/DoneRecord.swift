@@ -21,11 +21,6 @@ public struct DoneRecord: Codable, Equatable, Sendable {
     /// The record's path for outputs named `stem` (a path without the `.segmented.mp4` ending).
     public static func path(forStem stem: String) -> String { stem + ".videoseg-done.json" }
 
-    /// The size and modification time of `source` now (nil for URLs and missing files).
-    static func fingerprint(_ source: String) -> FileFingerprint? {
-        FileFingerprint(path: source)
-    }
-
     /// The record at `path`, if there is a readable one.
     package static func read(_ path: String) -> DoneRecord? {
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
@@ -35,7 +30,7 @@ public struct DoneRecord: Codable, Equatable, Sendable {
     /// Whether this record says `source`, as it is now, was done with `settings`, and its outputs
     /// are all there.
     func covers(_ source: String, settings: String) -> Bool {
-        guard let now = DoneRecord.fingerprint(source), now.size == size, now.modified == modified, self.settings == settings else {
+        guard let now = FileFingerprint(path: source), now.size == size, now.modified == modified, self.settings == settings else {
             return false
         }
         return outputs.allSatisfy { FileManager.default.fileExists(atPath: $0) }

@@ -2,11 +2,10 @@
 /// allocating them per frame. The pipeline's bounded queues bound how many exist at once. The
 /// buffers are freed when the pool goes, which is only after every buffer it handed out has come
 /// back: each `PooledBuffer` keeps its pool alive.
-package final class BufferPool<Element>: @unchecked Sendable {
-    // @unchecked: the free list is only touched under `free`'s lock.
+package final class BufferPool<Element>: Sendable {
     /// Elements in each buffer.
     package let count: Int
-    private let free = Locked<[UnsafeMutableBufferPointer<Element>]>([])
+    private let free = Locked<[Handed<UnsafeMutableBufferPointer<Element>>]>([])
     private let census: ResourceCensus?
 
     package init(count: Int, census: ResourceCensus?) {
@@ -15,15 +14,17 @@ package final class BufferPool<Element>: @unchecked Sendable {
     }
 
     deinit {
-        for buffer in free.current {
-            buffer.deallocate()
-            census?.released(.poolBuffer)
+        free.withLock { list in
+            for buffer in list {
+                buffer.pointer.deallocate()
+                census?.released(.poolBuffer)
+            }
         }
     }
 
     /// A buffer of `count` elements (contents undefined), back in the pool when it goes away.
     package func obtain() -> PooledBuffer<Element> {
-        let buffer = free.withLock { $0.popLast() } ?? {
+        let buffer = free.withLock { $0.popLast()?.pointer } ?? {
             census?.acquired(.poolBuffer)
             return UnsafeMutableBufferPointer<Element>.allocate(capacity: count)
         }()
@@ -31,15 +32,16 @@ package final class BufferPool<Element>: @unchecked Sendable {
     }
 
     fileprivate func recycle(_ buffer: UnsafeMutableBufferPointer<Element>) {
-        free.withLock { $0.append(buffer) }
+        free.withLock { $0.append(Handed(buffer)) }
     }
 }
 
 /// A buffer lent by a `BufferPool`, returned to it when the value goes away.
 ///
-/// `@unchecked Sendable`: single-owner hand-off between stage threads; once filled, a buffer is
-/// only read (a class map may be read by the render and mask stages at once).
+/// Crosses stage threads by single-owner hand-off; once filled, a buffer is only read (a class
+/// map may be read by the render and mask stages at once).
 package final class PooledBuffer<Element>: @unchecked Sendable {
+    // @unchecked: a raw buffer pointer, written by one stage and only read after the hand-off.
     package let buffer: UnsafeMutableBufferPointer<Element>
     private let pool: BufferPool<Element>
 

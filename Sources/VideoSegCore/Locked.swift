@@ -1,24 +1,26 @@
-import Foundation
+import Synchronization
 
-/// A value shared between threads behind a lock.
-public final class Locked<Value>: @unchecked Sendable {
-    // @unchecked: `value` is only touched while `lock` is held.
-    private let lock = NSLock()
-    private var value: Value
+/// A value shared between threads behind a lock: the library's one lock type.
+///
+/// A class around the standard library's `Mutex`, so it can be shared by reference (a `Mutex` is
+/// non-copyable). `Sendable` by construction, as `Mutex` is: the value goes in as `sending`, and
+/// `withLock` lends it out only for the duration of the closure.
+public final class Locked<Value>: Sendable {
+    private let mutex: Mutex<Value>
 
     /// Wraps `value`.
-    public init(_ value: Value) {
-        self.value = value
+    public init(_ value: sending Value) {
+        mutex = Mutex(value)
     }
 
     /// Runs `body` with exclusive access to the value.
     @discardableResult
-    public func withLock<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
-        lock.lock()
-        defer { lock.unlock() }
-        return try body(&value)
+    public func withLock<Result, Failure: Error>(_ body: (inout sending Value) throws(Failure) -> sending Result) throws(Failure) -> sending Result {
+        try mutex.withLock(body)
     }
+}
 
+extension Locked where Value: Sendable {
     /// A copy of the current value.
     public var current: Value {
         withLock { $0 }

@@ -7,7 +7,7 @@ import VideoSegCore
 /// and looped, one of its frames for each frame of the input. Opened, and so checked, before any
 /// frame is processed. Used by the render stage's thread.
 package final class BackgroundPicture: @unchecked Sendable {
-    // @unchecked: the source and converter belong to the render stage's thread.
+    // @unchecked: a background video's FFmpeg demuxer and scaler, used by the render stage's thread only.
     private let description: String
     private let converter: FrameConverter
     private let width: Int

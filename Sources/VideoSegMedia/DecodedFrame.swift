@@ -4,10 +4,10 @@ import VideoSegCore
 /// A decoded picture, owned: its `AVFrame` is freed when the value goes away, whichever stage
 /// lets go of it last.
 ///
-/// `@unchecked Sendable`: frames cross stage threads by single-owner hand-off through the
-/// pipeline's queues; the source stamps `pts` before handing a frame on and nobody writes to it
-/// after that.
+/// Frames cross stage threads by single-owner hand-off through the pipeline's queues; the
+/// source stamps `pts` before handing a frame on and nobody writes to it after that.
 public final class DecodedFrame: @unchecked Sendable {
+    // @unchecked: an AVFrame pointer, written by the source only before the hand-off.
     package let frame: UnsafeMutablePointer<AVFrame>
     private let census: ResourceCensus?
 

@@ -3,8 +3,7 @@ import VideoSegCore
 
 /// Copies a decoded frame into a writable frame of the output's pixel format and size, so the
 /// overlay can draw in place without touching buffers the decoder still references.
-package final class FrameConverter: @unchecked Sendable {
-    // @unchecked: used by one thread at a time (the render stage).
+package final class FrameConverter {
     package let width: Int
     package let height: Int
     package let pixelFormat: AVPixelFormat

@@ -3,8 +3,7 @@ import VideoSegCore
 
 /// Scales rendered frames to another size in the same pixel format, into frames of its own pool:
 /// the small copy a blur works on and the large one it is scaled back to. Used by one thread.
-package final class FrameResizer: @unchecked Sendable {
-    // @unchecked: the scaler and pool belong to the render stage's thread.
+package final class FrameResizer {
     /// How samples are taken: averaged over the area (shrinking), bilinear (growing smoothly) or
     /// nearest (growing into blocks).
     package enum Filter {

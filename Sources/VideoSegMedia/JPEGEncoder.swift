@@ -6,8 +6,7 @@ import VideoSegCore
 /// page's MJPEG stream. JPEG is full-range YUV, so each frame is first converted by swscale to
 /// `yuvj420p` (from whatever the render target is: 4:2:0, 4:2:2, 4:4:4, limited range, 10-bit).
 /// Used by one thread (the preview stage).
-package final class JPEGEncoder: @unchecked Sendable {
-    // @unchecked: the codec context, scaler and scratch frame belong to the preview stage's thread.
+package final class JPEGEncoder {
     package let width: Int
     package let height: Int
     private var encoder: UnsafeMutablePointer<AVCodecContext>?

@@ -3,9 +3,8 @@ import VideoSegCore
 
 /// A compressed packet copied out of the demuxer (the audio that travels with the frames),
 /// owned: freed when the value goes away.
-///
-/// `@unchecked Sendable`: single-owner hand-off between stage threads, as for `DecodedFrame`.
 public final class MediaPacket: @unchecked Sendable {
+    // @unchecked: an AVPacket pointer, handed from stage to stage by single-owner hand-off.
     package let packet: UnsafeMutablePointer<AVPacket>
     private let census: ResourceCensus?
 

@@ -40,10 +40,9 @@ extension MediaSource {
         guard let stop, formatName == nil, isFIFO(path) else {
             return try openInputNow(path, formatName: formatName, options: options, live: live, stop: stop)
         }
-        final class Outcome: @unchecked Sendable {
-            // @unchecked: written by the opening thread before it signals `done`, read after.
-            var context: UnsafeMutablePointer<AVFormatContext>?
-            var error: Error?
+        final class Outcome: Sendable {
+            /// Set by the opening thread before it signals `done`.
+            let result = Locked<Result<Handed<UnsafeMutablePointer<AVFormatContext>>, Error>?>(nil)
             let done = DispatchSemaphore(value: 0)
             let abandoned = Locked(false)
         }
@@ -55,10 +54,10 @@ extension MediaSource {
                     var owned: UnsafeMutablePointer<AVFormatContext>? = context
                     avformat_close_input(&owned)
                 } else {
-                    outcome.context = context
+                    outcome.result.withLock { $0 = .success(Handed(context)) }
                 }
             } catch {
-                outcome.error = error
+                outcome.result.withLock { $0 = .failure(error) }
             }
             outcome.done.signal()
         }.start()
@@ -70,9 +69,8 @@ extension MediaSource {
                 throw VideoSegError.stopped
             }
         }
-        if let error = outcome.error { throw error }
-        guard let context = outcome.context else { throw VideoSegError.stopped }
-        return context
+        guard let result = outcome.result.current else { throw VideoSegError.stopped }
+        return try result.get().pointer
     }
 
     static func isFIFO(_ path: String) -> Bool {

@@ -14,7 +14,7 @@ package enum SourceEvent {
 /// best audio stream are passed on as they are, for copying. Not thread-safe: the source stage
 /// owns it.
 public final class MediaSource: @unchecked Sendable {
-    // @unchecked: FFmpeg contexts used by one thread at a time (the source stage).
+    // @unchecked: FFmpeg's demuxer and decoder contexts, used by one thread at a time (the source stage).
     public let path: String
     let formatContext: UnsafeMutablePointer<AVFormatContext>
     let videoStream: UnsafeMutablePointer<AVStream>

@@ -4,8 +4,7 @@ import VideoSegCore
 /// Scales decoded frames to packed RGB at a fixed size with swscale (bilinear, honouring each
 /// frame's colour matrix and range), into one buffer it owns and reuses. Used by one thread at a
 /// time (the preprocess stage).
-package final class RGBScaler: @unchecked Sendable {
-    // @unchecked: the scaler and buffer belong to one stage thread.
+package final class RGBScaler {
     package let width: Int
     package let height: Int
     private let scaler = FrameScaler()

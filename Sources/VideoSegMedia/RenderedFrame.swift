@@ -12,9 +12,8 @@ public struct PlaneView {
 /// A picture in the encoder's pixel format and size, drawn on by the render stage and then
 /// encoded. It comes from a `RenderedFramePool` and goes back to it when the value goes away,
 /// so its buffers are reused (once the encoder has let go of them).
-///
-/// `@unchecked Sendable`: single-owner hand-off between the render and encode stage threads.
 public final class RenderedFrame: @unchecked Sendable {
+    // @unchecked: an AVFrame pointer, handed from the render stage to the encoder by single-owner hand-off.
     package let frame: UnsafeMutablePointer<AVFrame>
     private let pool: RenderedFramePool
 
@@ -45,9 +44,8 @@ public final class RenderedFrame: @unchecked Sendable {
 /// A free list of encoder-format frames. Frames are allocated on demand (the queues between
 /// stages bound how many exist) and freed when the pool itself goes, which is only after every
 /// frame it handed out has come back.
-package final class RenderedFramePool: @unchecked Sendable {
-    // @unchecked: the free list is behind a lock.
-    private let free = Locked<[UnsafeMutablePointer<AVFrame>]>([])
+package final class RenderedFramePool: Sendable {
+    private let free = Locked<[Handed<UnsafeMutablePointer<AVFrame>>]>([])
     private let census: ResourceCensus?
 
     package init(census: ResourceCensus?) {
@@ -55,7 +53,7 @@ package final class RenderedFramePool: @unchecked Sendable {
     }
 
     package func obtain() -> RenderedFrame {
-        let frame = free.withLock { $0.popLast() } ?? {
+        let frame = free.withLock { $0.popLast()?.pointer } ?? {
             census?.acquired(.renderedFrame)
             return av_frame_alloc()!
         }()
@@ -63,14 +61,16 @@ package final class RenderedFramePool: @unchecked Sendable {
     }
 
     fileprivate func recycle(_ frame: UnsafeMutablePointer<AVFrame>) {
-        free.withLock { $0.append(frame) }
+        free.withLock { $0.append(Handed(frame)) }
     }
 
     deinit {
-        for frame in free.current {
-            var owned: UnsafeMutablePointer<AVFrame>? = frame
-            av_frame_free(&owned)
-            census?.released(.renderedFrame)
+        free.withLock { list in
+            for frame in list {
+                var owned: UnsafeMutablePointer<AVFrame>? = frame.pointer
+                av_frame_free(&owned)
+                census?.released(.renderedFrame)
+            }
         }
     }
 }

@@ -5,7 +5,7 @@ import VideoSegCore
 /// Encodes annotated frames and muxes them, with copied audio packets, into a file written under
 /// a temporary name and renamed into place when finalised. Not thread-safe: the sink stage owns it.
 package final class VideoSink: @unchecked Sendable {
-    // @unchecked: written by the sink stage thread; finished or abandoned after it is joined.
+    // @unchecked: FFmpeg's muxer and encoder contexts, written by the encode stage's thread, finished after it is joined.
     package let path: String
     let temporaryPath: String
     /// The encoded picture size.

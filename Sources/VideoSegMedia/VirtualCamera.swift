@@ -11,7 +11,7 @@ import VideoSegCore
 /// v4l2loopback and browsers handle best) and yuyv422 that the device accepts at the size.
 /// Used by one thread (the virtual camera stage); closed after it is joined.
 package final class VirtualCamera: @unchecked Sendable {
-    // @unchecked: written by the virtual camera stage's thread only, closed after it is joined.
+    // @unchecked: FFmpeg's V4L2 output context, written by its stage's thread only and closed after it is joined.
     package let path: String
     package let width: Int
     package let height: Int

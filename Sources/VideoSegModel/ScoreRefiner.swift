@@ -21,8 +21,7 @@ package struct SegmentationNeeds: Equatable, Sendable {
 /// the scores as they are when the model outputs probabilities), temporal smoothing, the
 /// foreground probability and tint colour of the tinted classes. All at the model's output size:
 /// nothing here grows with the video's size. Used by one thread (the inference stage).
-package final class ScoreRefiner: @unchecked Sendable {
-    // @unchecked: the smoothing state belongs to the inference stage's thread.
+package final class ScoreRefiner {
     package let needs: SegmentationNeeds
     private let width: Int
     private let height: Int

@@ -2,10 +2,9 @@ import VideoSegCore
 
 /// One frame's segmentation at the model's output size (upright): the class of every cell, and
 /// what refining it to the output size needs, each present only when the job uses it.
-///
-/// `@unchecked Sendable`: filled by the inference stage, then only read (the render and mask
-/// stages may read one segmentation at the same time).
-package struct Segmentation: @unchecked Sendable {
+/// Filled by the inference stage, then only read (the render and mask stages may read one
+/// segmentation at the same time); `Sendable` because its buffers are.
+package struct Segmentation: Sendable {
     /// Cells across and down, and the number of classes.
     package let width: Int
     package let height: Int

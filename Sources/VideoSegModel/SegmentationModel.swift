@@ -6,7 +6,7 @@ import VideoSegCore
 ///
 /// Not thread-safe: one thread prepares and runs it at a time (the pipeline's inference stage).
 public final class SegmentationModel: @unchecked Sendable {
-    // @unchecked: the libtorch handle is used by one thread at a time, as documented above.
+    // @unchecked: a libtorch module handle, used by one thread at a time, as documented above.
     private let handle: OpaquePointer
 
     /// The file the model was loaded from.

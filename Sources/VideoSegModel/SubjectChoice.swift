@@ -90,6 +90,7 @@ public struct SubjectStatus: Sendable, Equatable, Codable {
 public final class SubjectControl: Sendable {
     private let pending = Locked<SubjectChoice?>(nil)
     private let state: Locked<SubjectStatus>
+    private let losses = Locked<[String]>([])
 
     /// A handle for a run that starts with `choice`.
     public init(choice: SubjectChoice) {
@@ -112,7 +113,14 @@ public final class SubjectControl: Sendable {
         }
     }
 
+    /// Each loss of the followed person, as a warning with its time.
+    public var warnings: [String] { losses.current }
+
     package func update(_ body: (inout SubjectStatus) -> Void) {
-        state.withLock(body)
+        state.withLock { body(&$0) }
+    }
+
+    package func warn(_ warning: String) {
+        losses.withLock { $0.append(warning) }
     }
 }

@@ -141,6 +141,7 @@ package final class SubjectSelector {
         let next = loss == .repick ? "choosing again by \(choice)" : "keeping nobody"
         warnings.append("subject lost at \(then) s: \(next)")
         LibraryLog.logger.warning("subject lost at \(then) s: \(next)", metadata: ["component": "subject"])
+        control?.warn(warnings.last!)
         control?.update { status in
             status.lostAt = seconds
             status.losses += 1

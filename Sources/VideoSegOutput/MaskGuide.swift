@@ -7,8 +7,7 @@ import VideoSegRender
 /// Refines exported probability masks on the source frame's own edges (`edges refined`): the
 /// frame's luma at the source's size, read upright, guides `EdgeRefiner` as the render stage's luma
 /// guides it. Used by the mask stage's thread only.
-final class MaskGuide: @unchecked Sendable {
-    // @unchecked: the scaler, the grey buffer and the refiner belong to the mask stage's thread.
+final class MaskGuide {
     private let orientation: Orientation
     private let scaler = FrameScaler()
     private let refiner = EdgeRefiner()

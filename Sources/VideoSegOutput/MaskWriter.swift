@@ -9,7 +9,7 @@ import VideoSegRender
 /// its manifest line follows the rename, so an interrupted run leaves only complete masks and a
 /// manifest that lists exactly those. Used by the mask stage's thread only.
 package final class MaskWriter: @unchecked Sendable {
-    // @unchecked: owned by the mask stage thread; finished after it is joined.
+    // @unchecked: FFmpeg encoders (PNG, FFV1) used by the mask stage thread, finished after it is joined.
     package let settings: MaskExportSettings
     private let directory: URL
     private let labels: [String]

@@ -12,7 +12,9 @@ import VideoSegRender
 /// `cancel()` ends it at once: blocked and later calls return without waiting and queued items
 /// are discarded. Safe to use from any number of threads.
 public final class BoundedQueue<Element>: @unchecked Sendable {
-    // @unchecked: every field is guarded by `condition`.
+    // @unchecked: every field is guarded by `condition`, and put/take wait on it (a Mutex cannot wait).
+    /// Not `Locked`: `put` and `take` sleep until the other side changes the queue, which needs
+    /// a condition variable; `Locked` (a `Mutex`) only excludes.
     private let condition = NSCondition()
     private var items: [Element?]
     private var head = 0

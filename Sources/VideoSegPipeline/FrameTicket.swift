@@ -15,14 +15,14 @@ public struct FrameTicket: Sendable, Equatable {
 }
 
 /// What a queue between two stages carries, in stream order: a frame's payload with its
-/// ticket, or an audio packet travelling with the frames.
-///
-/// `@unchecked Sendable`: single-owner hand-off. A stage puts an item and never touches it again;
-/// the queue's lock orders the hand-over.
-enum StreamItem<Payload>: @unchecked Sendable {
+/// ticket, or an audio packet travelling with the frames. A stage puts an item and never
+/// touches it again; `Sendable` when its payload is.
+enum StreamItem<Payload> {
     case frame(FrameTicket, Payload)
     case audio(MediaPacket)
 }
+
+extension StreamItem: Sendable where Payload: Sendable {}
 
 /// The bounded queue between two stages.
 typealias StageQueue<Payload> = BoundedQueue<StreamItem<Payload>>

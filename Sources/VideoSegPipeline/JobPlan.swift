@@ -8,8 +8,7 @@ import VideoSegRender
 /// Everything a job resolves once before any frame moves: the opened source, the model loaded
 /// and prepared at its input size, the classes to tint and their colours. `segment`, `camera`,
 /// `bench`, `model info` and the parity tests all start from one, so they cannot drift apart.
-public final class JobPlan: @unchecked Sendable {
-    // @unchecked: the source and model are each used by one stage thread at a time.
+public final class JobPlan: Sendable {
     /// The opened input.
     public let source: MediaSource
     /// The model, prepared at `inputWidth`×`inputHeight`.
@@ -23,7 +22,11 @@ public final class JobPlan: @unchecked Sendable {
     /// Temporal smoothing of the probabilities (0 = off).
     package let smoothing: Double
     /// Seconds spent loading the model file (0 when a model cache lent it).
-    package var modelLoadSeconds = 0.0
+    package var modelLoadSeconds: Double {
+        get { loadSeconds.current }
+        set { loadSeconds.withLock { $0 = newValue } }
+    }
+    private let loadSeconds = Locked(0.0)
 
     /// Resolves the model's input size for `source` (`inputSize`, else the model's own, else 400
     /// on the short side), prepares `model` at it, and resolves `classNames` against its labels.

@@ -8,8 +8,7 @@ import VideoSegRender
 /// what the rendered frames look like. Opened before any frame moves;
 /// after the stage threads are joined, either finalised or, on failure, kept playable where
 /// that makes sense and removed where it does not.
-package final class PipelineOutputs: @unchecked Sendable {
-    // @unchecked: written by the encode and mask stage threads, finished after they are joined.
+package final class PipelineOutputs: Sendable {
     let sink: VideoSink?
     package let masks: MaskWriter?
     /// The V4L2 output device the rendered frames go to as they are made.

@@ -35,9 +35,7 @@ extension PipelineStage {
 
 /// Two stages run as one, on one thread, under the second one's name: live input runs
 /// preprocessing inside the inference stage, so no frame waits between them.
-final class FusedStage<First: PipelineStage, Second: PipelineStage>: PipelineStage, @unchecked Sendable
-where First.Output == Second.Input {
-    // @unchecked: both stages belong to the one thread that runs this.
+final class FusedStage<First: PipelineStage, Second: PipelineStage>: PipelineStage where First.Output == Second.Input {
     private let first: First
     private let second: Second
 

@@ -59,7 +59,7 @@ public final class SegmentationPipeline: Sendable {
         defer { models?.checkin(plan.model) }
         let policy = config.live ? InputPolicy.live : InputPolicy.recorded
         try stop.throwIfRaised()
-        let selector = try makeSubjectSelector(plan: plan)
+        let subjectSetup = try makeSubjectSetup(plan: plan)
         let outputs = try PipelineOutputs(plan: plan, configuration: config, policy: policy, stop: stop)
         progressState.withLock { $0.framesExpected = config.expectedFrames(estimate: plan.source.estimatedFrameCount) }
 
@@ -76,7 +76,7 @@ public final class SegmentationPipeline: Sendable {
             threads.launch(MaskStage(writer: writer), from: toMasks, to: .end(completion))
             maskBranch = .queue(toMasks)
         }
-        let sourceOutlet = launchModelStages(plan: plan, subject: selector, policy: policy, threads: threads, depth: depth,
+        let sourceOutlet = launchModelStages(plan: plan, subject: subjectSetup, policy: policy, threads: threads, depth: depth,
                                              to: Outlet.branches(video: videoBranch, masks: maskBranch))
         let source = SourceStage(source: plan.source, policy: policy, maxFrames: config.maxFrames, duration: config.duration,
                                  stop: stop, progress: progressState, injectedFailure: injectedFailure)
@@ -100,8 +100,8 @@ public final class SegmentationPipeline: Sendable {
                                    interrupted: stop.isRaised, stageSeconds: threads.busySeconds, output: config.output,
                                    maskDirectory: config.masks?.directory, virtualCameraSkipped: virtualCameraSkipped.current)
         result.startupSeconds = startupSeconds
-        if let selector {
-            result.warnings += selector.warnings
+        if subjectSetup.choice.choosesOne || subject.status.losses > 0 {
+            result.warnings += subject.warnings
             result.subject = subject.status
         }
         result.runCPUSeconds = runCPUSeconds
@@ -111,7 +111,7 @@ public final class SegmentationPipeline: Sendable {
 
     /// Starts preprocessing and inference, fused behind a one-frame slot for live input (the
     /// newest frame wins) or queued for recorded input; returns where the source hands frames on.
-    private func launchModelStages(plan: JobPlan, subject: SubjectSelector?, policy: InputPolicy, threads: StageThreads, depth: Int,
+    private func launchModelStages(plan: JobPlan, subject: SubjectSetup, policy: InputPolicy, threads: StageThreads, depth: Int,
                                    to afterInference: Outlet<SegmentedFrame>) -> Outlet<DecodedFrame>
     {
         let preprocess = PreprocessStage(preprocessor: plan.makePreprocessor(), census: census)
@@ -132,14 +132,14 @@ public final class SegmentationPipeline: Sendable {
         }
     }
 
-    /// The selector of the run's subject (nil when everybody stays and no preview may click): a
-    /// point chosen at a later time is first traced back to where that person appeared.
-    private func makeSubjectSelector(plan: JobPlan) throws -> SubjectSelector? {
+    /// Whom the run keeps: a point chosen at a later time is first traced back to where that
+    /// person appeared.
+    private func makeSubjectSetup(plan: JobPlan) throws -> SubjectSetup {
         let config = configuration
         let choice = try SubjectSurvey.resolve(config.subject, plan: plan, source: {
             try MediaSource(path: config.input, formatName: config.inputFormat, options: config.inputOptions, stop: stop)
         }, stop: stop)
-        return plan.makeSubjectSelector(choice: choice, loss: config.subjectLoss, control: subject, followsClicks: config.observer != nil)
+        return SubjectSetup(choice: choice, loss: config.subjectLoss, control: subject, followsClicks: config.observer != nil)
     }
 
     /// Starts the video branch's stages (render, then the encoder and the live outputs) when the

@@ -9,15 +9,13 @@ import VideoSegRender
 
 /// The preprocess stage's output: the decoded frame (rendering still needs it) and its model
 /// input tensor.
-struct ModelInput: @unchecked Sendable {
-    // @unchecked: single-owner hand-off between stage threads.
+struct ModelInput: Sendable {
     package let frame: DecodedFrame
     package let tensor: PooledBuffer<Float>
 }
 
 /// The inference stage's output: the decoded frame and its segmentation.
-struct SegmentedFrame: @unchecked Sendable {
-    // @unchecked: single-owner hand-off between stage threads.
+struct SegmentedFrame: Sendable {
     package let frame: DecodedFrame
     package let segmentation: Segmentation
 }

@@ -115,10 +115,21 @@ extension JobPlan {
                                  cellsWide: model.outputShape[3], cellsHigh: model.outputShape[2])
     }
 
-    /// The inference stage's selector for `choice`, reporting to `control`: nil when everybody
-    /// stays and no click (`followsClicks`) may choose otherwise.
-    func makeSubjectSelector(choice: SubjectChoice, loss: SubjectLoss, control: SubjectControl, followsClicks: Bool) -> SubjectSelector? {
-        guard choice.choosesOne || followsClicks else { return nil }
-        return SubjectSelector(choice: choice, loss: loss, geometry: subjectGeometry, isForeground: foregroundClasses, control: control)
+    /// The inference stage's selector for `setup`: nil when everybody stays and no click may
+    /// choose otherwise.
+    func makeSubjectSelector(_ setup: SubjectSetup) -> SubjectSelector? {
+        guard setup.choice.choosesOne || setup.followsClicks else { return nil }
+        return SubjectSelector(choice: setup.choice, loss: setup.loss, geometry: subjectGeometry, isForeground: foregroundClasses,
+                               control: setup.control)
     }
+}
+
+/// Whom a run's inference stage keeps, and where it reports.
+struct SubjectSetup: Sendable {
+    /// The choice as the run can make it from its first frame (see `SubjectSurvey.resolve`).
+    var choice: SubjectChoice
+    var loss: SubjectLoss
+    var control: SubjectControl
+    /// Whether a click (the preview page) may choose while the run goes.
+    var followsClicks: Bool
 }

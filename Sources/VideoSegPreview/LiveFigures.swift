@@ -4,13 +4,11 @@ import VideoSeg
 /// The figures the page shows and `/status.json` returns, from the pipeline's progress: for a
 /// camera, capture and processed fps over the last second or so, drops and latency; for a file,
 /// frames done of the total, fps and the time left.
-final class LiveFigures: @unchecked Sendable {
-    // @unchecked: `window` is behind `lock`.
+final class LiveFigures: Sendable {
     private let input: String
     private let live: Bool
-    private let lock = NSLock()
     /// The sample the rates are measured from, and the rates last measured.
-    private var window = (time: 0.0, captured: 0, done: 0, captureRate: 0.0, processRate: 0.0)
+    private let window = Locked((time: 0.0, captured: 0, done: 0, captureRate: 0.0, processRate: 0.0))
     private let started = ProcessInfo.processInfo.systemUptime
 
     init(input: String, live: Bool) {
@@ -21,7 +19,7 @@ final class LiveFigures: @unchecked Sendable {
     /// The figures now, as a JSON object.
     func status(_ progress: SegmentProgress, running: Bool, viewers: Int, pictures: Int) -> [String: Any] {
         let now = ProcessInfo.processInfo.systemUptime - started
-        let rates = lock.withLock { () -> (Double, Double) in
+        let rates = window.withLock { window -> (Double, Double) in
             let elapsed = now - window.time
             // Rates over at least a second, measured again once a second has passed.
             if elapsed >= 1 {

@@ -6,29 +6,32 @@ import VideoSeg
 /// (`.bufferingNewest(1)`), so a client that reads slowly, or not at all, only misses pictures.
 /// `publish` is called from the pipeline's preview thread and returns at once; the clients read
 /// their streams on Swift concurrency's pool, where nothing here ever blocks.
-final class PictureHub: @unchecked Sendable {
-    // @unchecked: every field is behind `lock`, held only for a dictionary operation.
-    private let lock = NSLock()
-    private var clients: [Int: AsyncStream<PreviewPicture>.Continuation] = [:]
-    private var nextID = 0
-    private var finished = false
-    private var latest: PreviewPicture?
-    private var published = 0
+final class PictureHub: Sendable {
+    /// What the hub knows, behind a lock held only for a dictionary operation.
+    private struct State {
+        var clients: [Int: AsyncStream<PreviewPicture>.Continuation] = [:]
+        var nextID = 0
+        var finished = false
+        var latest: PreviewPicture?
+        var published = 0
+    }
+
+    private let state = Locked(State())
 
     /// Clients connected now.
-    var count: Int { lock.withLock { clients.count } }
+    var count: Int { state.withLock { $0.clients.count } }
 
     /// Pictures published so far.
-    var picturesPublished: Int { lock.withLock { published } }
+    var picturesPublished: Int { state.withLock { $0.published } }
 
     /// A new client's stream of pictures, starting with the newest one already made (so a page
     /// shows a picture at once). Ends when the run ends (`finish`) or the client goes.
     func subscribe() -> AsyncStream<PreviewPicture> {
         let (stream, continuation) = AsyncStream.makeStream(of: PreviewPicture.self, bufferingPolicy: .bufferingNewest(1))
-        let (id, first, isFinished) = lock.withLock { () -> (Int, PreviewPicture?, Bool) in
-            nextID += 1
-            if !finished { clients[nextID] = continuation }
-            return (nextID, latest, finished)
+        let (id, first, isFinished) = state.withLock { state -> (Int, PreviewPicture?, Bool) in
+            state.nextID += 1
+            if !state.finished { state.clients[state.nextID] = continuation }
+            return (state.nextID, state.latest, state.finished)
         }
         if isFinished {
             continuation.finish()
@@ -40,29 +43,29 @@ final class PictureHub: @unchecked Sendable {
     }
 
     private func remove(_ id: Int) {
-        lock.withLock {
-            _ = clients.removeValue(forKey: id)
+        state.withLock { state in
+            _ = state.clients.removeValue(forKey: id)
             // Nobody watches: no picture is made now, so the last one would be stale for the next.
-            if clients.isEmpty { latest = nil }
+            if state.clients.isEmpty { state.latest = nil }
         }
     }
 
     /// Offers `picture` to every client (never waits).
     func publish(_ picture: PreviewPicture) {
-        let targets = lock.withLock { () -> [AsyncStream<PreviewPicture>.Continuation] in
-            latest = picture
-            published += 1
-            return Array(clients.values)
+        let targets = state.withLock { state -> [AsyncStream<PreviewPicture>.Continuation] in
+            state.latest = picture
+            state.published += 1
+            return Array(state.clients.values)
         }
         for continuation in targets { continuation.yield(picture) }
     }
 
     /// Ends every stream, now and for clients that come later: the run is over.
     func finish() {
-        let targets = lock.withLock { () -> [AsyncStream<PreviewPicture>.Continuation] in
-            finished = true
-            defer { clients.removeAll() }
-            return Array(clients.values)
+        let targets = state.withLock { state -> [AsyncStream<PreviewPicture>.Continuation] in
+            state.finished = true
+            defer { state.clients.removeAll() }
+            return Array(state.clients.values)
         }
         for continuation in targets { continuation.finish() }
     }

@@ -7,8 +7,7 @@ import VideoSeg
 /// clients and pictures. Latencies are recorded as frames finish (from a stage thread: a short
 /// lock, no waiting); the counters that the pipeline keeps itself are brought up to date when
 /// `/metrics` is read.
-final class PreviewMetrics: @unchecked Sendable {
-    // @unchecked: `reported` is behind `lock`; the collectors are Sendable.
+final class PreviewMetrics: Sendable {
     private let registry = PrometheusCollectorRegistry()
     private let framesDone: Counter
     private let framesCaptured: Counter
@@ -16,10 +15,9 @@ final class PreviewMetrics: @unchecked Sendable {
     private let latency: ValueHistogram
     private let clients: Gauge
     private let pictures: Counter
-    private var stageBusy: [StageName: Counter] = [:]
-    private let lock = NSLock()
+    private let stageBusy: [StageName: Counter]
     /// What the counters have been told so far, so each scrape adds only what is new.
-    private var reported = (done: 0, captured: 0, dropped: 0, pictures: 0, busy: [StageName: Double]())
+    private let reported = Locked((done: 0, captured: 0, dropped: 0, pictures: 0, busy: [StageName: Double]()))
 
     /// Latency buckets, seconds: a frame interval at 60 fps up to a few seconds.
     static let latencyBuckets: [Double] = [0.01, 0.02, 0.035, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1, 2, 5]
@@ -35,10 +33,12 @@ final class PreviewMetrics: @unchecked Sendable {
             descriptor: descriptor("latency", "seconds", "Live input: seconds from a frame's capture to its last output."), buckets: PreviewMetrics.latencyBuckets)
         clients = registry.makeGauge(descriptor: descriptor("preview_clients", "count", "Clients of the MJPEG stream now."))
         pictures = registry.makeCounter(descriptor: descriptor("preview_pictures", "total", "JPEG pictures made for the preview."))
+        var stageBusy: [StageName: Counter] = [:]
         for stage in StageName.allCases {
             stageBusy[stage] = registry.makeCounter(
                 descriptor: descriptor("stage_busy", "seconds_total", "Seconds each pipeline stage spent working."), labels: [("stage", stage.rawValue)])
         }
+        self.stageBusy = stageBusy
     }
 
     /// One frame finished, `latency` seconds after its capture (live input).
@@ -48,7 +48,7 @@ final class PreviewMetrics: @unchecked Sendable {
 
     /// The text exposition, after bringing the counters up to `progress` and `busy`.
     func text(progress: SegmentProgress, busy: [StageName: Double], clients count: Int, pictures made: Int) -> String {
-        lock.withLock {
+        reported.withLock { reported in
             func add(_ counter: Counter, _ now: Int, _ before: Int) { if now > before { counter.increment(by: Int64(now - before)) } }
             add(framesDone, progress.framesDone, reported.done)
             add(framesCaptured, progress.framesCaptured, reported.captured)

@@ -15,28 +15,38 @@ import VideoSeg
 /// - `/metrics`: Prometheus's text format (see `PreviewMetrics`);
 /// - `POST /subject`: the person to keep, by a point clicked on the picture (see `choose`).
 ///
-/// `start` binds before any frame is processed, so a port in use fails the job before it works;
-/// `stop` ends every stream and shuts the server down within about a second, whatever the
-/// clients do. Pictures are encoded only while a client watches (`wantsPictures`).
+/// A `Service` (swift-service-lifecycle): whoever runs it owns it, in a `ServiceGroup` of its own
+/// that installs no signal handler, so the command line's own stop signals stay in charge. `run`
+/// binds and serves until the group shuts it down gracefully, which ends every MJPEG stream (a
+/// group's `maximumGracefulShutdownDuration`, `shutdownGrace` here, cuts off a client that never
+/// reads). A synchronous caller starts the group and waits in `waitUntilListening`, so a port in
+/// use fails the job before it works; `finish` tells the page that the run is over. Pictures are
+/// encoded only while a client watches (`wantsPictures`).
 ///
-/// The server installs no signal handler: the command line's own stop signals stay in charge.
 /// Nothing here blocks a thread of Swift concurrency's pool: handlers read locked snapshots and
 /// await their streams; the pipeline's threads hand pictures over with non-blocking yields.
-public final class PreviewServer: LiveObserver, @unchecked Sendable {
-    // @unchecked: the state behind `lock` (the pipeline, the running group); the rest is Sendable.
+public final class PreviewServer: LiveObserver, Service, Sendable {
     /// Where it was asked to listen.
     public let address: PreviewAddress
     private let hub = PictureHub()
     private let figures: LiveFigures
     private let metrics = PreviewMetrics()
     private let title: String
-    private let lock = NSLock()
-    private var pipeline: SegmentationPipeline?
-    private var running = false
-    private var group: ServiceGroup?
-    private var boundPort: Int?
-    private let ended = DispatchSemaphore(value: 0)
+    private let state = Locked(State())
+    /// Signalled once the server listens, or once `run` has ended without listening.
+    private let listening = DispatchSemaphore(value: 0)
     private let logger: Logger
+
+    private struct State {
+        var pipeline: SegmentationPipeline?
+        var running = false
+        var boundPort: Int?
+        var failure: Error?
+    }
+
+    /// How long a graceful shutdown may take: a client that never reads holds its response open,
+    /// and after this it is cut off (the group's `maximumGracefulShutdownDuration`).
+    public static let shutdownGrace = Duration.milliseconds(400)
 
     /// A server for a job on `input` (its name is the page's title); `live` picks the figures.
     public init(address: PreviewAddress, input: String, live: Bool) {
@@ -49,26 +59,24 @@ public final class PreviewServer: LiveObserver, @unchecked Sendable {
     }
 
     /// The port it listens on (the one chosen when asked for port 0), once started.
-    public var port: Int? { lock.withLock { boundPort } }
+    public var port: Int? { state.withLock { $0.boundPort } }
 
     /// The URL of the page, once started.
     public var url: String? {
         port.map { "http://\(PreviewAddress(host: address.host, port: $0))/" }
     }
 
-    /// The pipeline whose progress the figures show; its run is "running" until `stop`.
+    /// The pipeline whose progress the figures show; its run is "running" until `finish`.
     public func attach(_ pipeline: SegmentationPipeline) {
-        lock.withLock {
-            self.pipeline = pipeline
-            running = true
+        state.withLock {
+            $0.pipeline = pipeline
+            $0.running = true
         }
     }
 
-    /// Binds and starts serving. Blocks the calling thread (never call it from a task) until the
-    /// server listens, or throws one line saying why it cannot.
-    public func start() throws {
-        let started = DispatchSemaphore(value: 0)
-        let failure = Locked<Error?>(nil)
+    /// Binds and serves until the service group shuts it down (or cancels it); throws when it
+    /// cannot listen. Ends every MJPEG stream when the shutdown begins.
+    public func run() async throws {
         // Viewers get a share of the descriptors, never all of them (see `PreviewConnectionLimits`).
         let connections = MaximumAvailableConnections(PreviewConnectionLimits.maximumConnections(openFileLimit: PreviewConnectionLimits.openFileLimit))
         let application = Application(
@@ -77,43 +85,39 @@ public final class PreviewServer: LiveObserver, @unchecked Sendable {
             configuration: ApplicationConfiguration(address: .hostname(address.host, port: address.port), serverName: "videoseg",
                                                     availableConnectionsDelegate: connections),
             onServerRunning: { [self] channel in
-                lock.withLock { boundPort = channel.localAddress?.port ?? address.port }
-                started.signal()
+                state.withLock { $0.boundPort = channel.localAddress?.port ?? address.port }
+                listening.signal()
             },
             logger: logger)
-        var configuration = ServiceGroupConfiguration(services: [application], gracefulShutdownSignals: [], logger: logger)
-        // A client that never reads holds its response open: after this, it is cut off.
-        configuration.maximumGracefulShutdownDuration = Duration.milliseconds(400)
-        let group = ServiceGroup(configuration: configuration)
-        lock.withLock { self.group = group }
-        Task.detached { [ended] in
-            do {
-                try await group.run()
-            } catch {
-                failure.withLock { $0 = error }
+        defer { listening.signal() }
+        do {
+            try await withGracefulShutdownHandler {
+                try await application.run()
+            } onGracefulShutdown: { [hub] in
+                hub.finish()
             }
-            started.signal()
-            ended.signal()
+        } catch {
+            state.withLock { $0.failure = error }
+            throw error
         }
-        if started.wait(timeout: .now() + 20) == .timedOut {
-            throw PreviewError(address: "\(address)", reason: "the server did not start")
-        }
-        if let error = failure.current { throw PreviewError(address: "\(address)", reason: "cannot listen: \(PreviewServer.describe(error))") }
     }
 
-    /// Ends every MJPEG stream and shuts the server down; returns within about a second.
-    public func stop() {
+    /// Blocks the calling thread (never call it from a task) until `run` listens, or throws one
+    /// line saying why it cannot.
+    public func waitUntilListening(timeout seconds: Double = 20) throws {
+        if listening.wait(timeout: .now() + seconds) == .timedOut {
+            throw PreviewError(address: "\(address)", reason: "the server did not start")
+        }
+        if let error = state.withLock({ $0.failure }) {
+            throw PreviewError(address: "\(address)", reason: "cannot listen: \(PreviewServer.describe(error))")
+        }
+    }
+
+    /// The run is over: every MJPEG stream ends (now and for clients that come later) and the
+    /// figures say so. The server itself serves on until its group shuts it down.
+    public func finish() {
         hub.finish()
-        let group = lock.withLock { () -> ServiceGroup? in
-            running = false
-            defer { self.group = nil }
-            return self.group
-        }
-        guard let group else { return }
-        Task.detached { await group.triggerGracefulShutdown() }
-        if ended.wait(timeout: .now() + 1.5) == .timedOut {
-            logger.warning("the preview server did not stop in time")
-        }
+        state.withLock { $0.running = false }
     }
 
     // MARK: LiveObserver
@@ -131,7 +135,7 @@ public final class PreviewServer: LiveObserver, @unchecked Sendable {
     // MARK: Routes
 
     private func snapshot() -> (progress: SegmentProgress, busy: [StageName: Double], running: Bool, subject: SubjectStatus?) {
-        let (pipeline, running) = lock.withLock { (self.pipeline, self.running) }
+        let (pipeline, running) = state.withLock { ($0.pipeline, $0.running) }
         return (pipeline?.progress ?? SegmentProgress(), pipeline?.stageBusySeconds ?? [:], running, pipeline?.subject.status)
     }
 
@@ -153,7 +157,7 @@ public final class PreviewServer: LiveObserver, @unchecked Sendable {
             return PreviewServer.plain(.badRequest, "\(ErrorLine.describe(error))\n")
         }
         if case .point(_, _, _?) = choice { return PreviewServer.plain(.badRequest, "a live choice has no time: give x and y alone\n") }
-        guard let pipeline = lock.withLock({ self.pipeline }) else { return PreviewServer.plain(.serviceUnavailable, "no run yet\n") }
+        guard let pipeline = state.withLock({ $0.pipeline }) else { return PreviewServer.plain(.serviceUnavailable, "no run yet\n") }
         pipeline.subject.request(choice)
         return Response(status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store"],
                         body: .init(byteBuffer: ByteBuffer(string: "{\"choice\":\"\(choice)\"}")))

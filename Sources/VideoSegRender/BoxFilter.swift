@@ -4,7 +4,7 @@ import VideoSegModel
 
 /// A box mean over a grid of floats, across then down, the border repeated, with running sums
 /// (the cost does not grow with the radius). For the small grids of the edge refiner and the
-/// region blur; the 8- and 16-bit planes have `PlaneBlur`.
+/// region blur.
 enum BoxFilter {
     /// Replaces every value of the `width`×`height` grid by the mean of its (2·radius+1)² box.
     static func mean(_ values: inout [Float], width: Int, height: Int, radius: Int) {

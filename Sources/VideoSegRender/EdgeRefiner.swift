@@ -9,8 +9,7 @@ import VideoSegModel
 /// 256), the coefficients are exactly `a = 0, b = weight`, so flat regions stay exactly flat: the
 /// picture is kept exactly where the foreground is certain. Benchmarks/matting/ has the figures
 /// that chose the method and its settings. Used by one thread at a time; its buffers are reused.
-package final class EdgeRefiner: @unchecked Sendable {
-    // @unchecked: the scratch buffers belong to the one thread that uses the refiner.
+package final class EdgeRefiner {
     /// How much smaller the grid the coefficients are solved on is.
     let factor: Int
     /// The box radius on that grid (cells).

@@ -6,8 +6,7 @@ import VideoSegModel
 /// foreground weight of every sample, the background (or the foreground) blurred, pixelated or
 /// replaced, the alpha of a cut-out, or a matte. Where the weight is 256 (or 0, for effects on
 /// the foreground) the picture is kept exactly. One thread uses it.
-final class EffectRenderer: @unchecked Sendable {
-    // @unchecked: its converter, resizers and weight buffers belong to the render stage's thread.
+final class EffectRenderer {
     private let converter: FrameConverter
     private let style: OverlayStyle
     private let layout: FrameLayout

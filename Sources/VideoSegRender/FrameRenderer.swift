@@ -6,8 +6,7 @@ import VideoSegModel
 /// format and size (the encoder's, when there is one), then the segmentation drawn onto it. Everything
 /// that depends only on the output (the per-class colour tables at the output's depth and colour
 /// matrix, the interpolation taps for luma and chroma) is prepared once here. One thread uses it.
-package final class FrameRenderer: @unchecked Sendable {
-    // @unchecked: its converter and cell tables are used by one thread at a time (the render stage).
+package final class FrameRenderer {
     private let converter: FrameConverter
     private let overlay: OverlayRenderer
     private let luma: BilinearSampler

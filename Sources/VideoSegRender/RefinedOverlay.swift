@@ -7,8 +7,7 @@ import VideoSegModel
 /// chroma takes its top-left luma sample's weight), and its colour the probability-weighted mix
 /// of the tinted classes at the nearest cell, as the soft tint's is. Cells with too little tint
 /// take the mean colour of the tinted cells (one class: its colour). One thread uses it.
-final class RefinedOverlay: @unchecked Sendable {
-    // @unchecked: the refiner and the weight buffers belong to the render stage's thread.
+final class RefinedOverlay {
     private let refiner = EdgeRefiner()
     private var weights: [ForegroundWeights]
     private let samplers: [BilinearSampler]

@@ -8,6 +8,10 @@ import VideoSegModel
 /// large the radius. Works on the shrunk picture the blur effect uses; the region is the
 /// foreground weight averaged down to it.
 enum RegionBlur {
+    /// Box passes each way: two make a tent, close enough to a Gaussian after the area-averaged
+    /// shrink before it.
+    static let passes = 2
+
     /// The part of each sample of a `width`×`height` grid, averaged from `weights` (0…256, the
     /// foreground) over the samples each grid sample covers: `1 − w` for the background, `w`
     /// for the foreground.
@@ -39,7 +43,7 @@ enum RegionBlur {
     }
 
     /// Blurs `plane` (`width`×`height` samples) in place from the samples in `region`, with the
-    /// passes of `PlaneBlur` (two boxes each way). Samples with none of the region within reach
+    /// `passes` of a box filter each way. Samples with none of the region within reach
     /// keep the plain blur's value (they are not shown: the weight keeps the picture there).
     static func blur(_ plane: PlaneView, width: Int, height: Int, radius: Int, sixteenBit: Bool, region: [Float]) {
         guard radius > 0, width > 0, height > 0 else { return }
@@ -52,7 +56,7 @@ enum RegionBlur {
                 numerator[y * width + x] = value * region[y * width + x]
             }
         }
-        for _ in 0..<PlaneBlur.passes {
+        for _ in 0..<passes {
             BoxFilter.mean(&numerator, width: width, height: height, radius: radius)
             BoxFilter.mean(&denominator, width: width, height: height, radius: radius)
             BoxFilter.mean(&plain, width: width, height: height, radius: radius)

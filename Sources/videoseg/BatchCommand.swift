@@ -152,8 +152,7 @@ struct BatchCommand: ParsableCommand {
 }
 
 /// One line per finished video on stderr: position, status, frames, and the ETA of the rest.
-final class BatchDisplay: @unchecked Sendable {
-    // @unchecked: `stopped` is behind a lock; the runner's progress is a locked snapshot.
+final class BatchDisplay: Sendable {
     private let runner: BatchRunner
     private let quiet: Bool
     private let stopped = Locked(false)

@@ -36,13 +36,18 @@ enum JobRunner {
         var configuration = configuration
         // The preview listens before any work starts: a port in use fails the job at once.
         let server = preview.map { PreviewServer(address: $0, input: inputName, live: configuration.live) }
-        if let server {
-            try server.start()
+        let services = server.map { ServiceHost(services: [$0], shutdownGrace: PreviewServer.shutdownGrace) }
+        // However the run ends, the server stops with it (its streams end, its clients are let go).
+        defer {
+            server?.finish()
+            services?.stop()
+        }
+        if let server, let services {
+            services.start()
+            try server.waitUntilListening()
             configuration.observer = server
             if !options.quiet { Terminal.error("preview: \(server.url ?? "")") }
         }
-        // However the run ends, the server stops with it (its streams end, its clients are let go).
-        defer { server?.stop() }
         if options.verbose {
             let compute = try configuration.computePlan()
             let name = compute.device.name.map { " (\($0))" } ?? ""
@@ -57,7 +62,8 @@ enum JobRunner {
         do {
             result = try pipeline.run()
             reporter?.stop()
-            server?.stop()
+            server?.finish()
+            services?.stop()
         } catch {
             reporter?.stop()
             throw error

@@ -3,8 +3,7 @@ import VideoSeg
 
 /// Shows progress on stderr: a redrawn bar on a terminal, or (with `--progress bar` into a pipe
 /// or file) one line a second. The first line appears as soon as the first frame is written.
-final class ProgressReporter: @unchecked Sendable {
-    // @unchecked: `stopped` is behind `lock`; the thread reads the pipeline's locked snapshot.
+final class ProgressReporter: Sendable {
     /// A redrawn bar (terminal), a line a second (pipe), or the live status line each second.
     enum Style {
         case bar, lines, liveStatus
@@ -13,8 +12,9 @@ final class ProgressReporter: @unchecked Sendable {
     private let pipeline: SegmentationPipeline
     private let style: Style
     private var redraw: Bool { style == .bar }
-    private let lock = NSCondition()
-    private var stopped = false
+    private let stopped = Locked(false)
+    /// Signalled by `stop`, so the thread ends at once rather than after its next nap.
+    private let wake = DispatchSemaphore(value: 0)
     private let finished = DispatchSemaphore(value: 0)
 
     init(pipeline: SegmentationPipeline, style: Style) {
@@ -27,9 +27,7 @@ final class ProgressReporter: @unchecked Sendable {
             var lastPrinted: Double = -10
             var lastFrames = 0
             var lastStatus = (time: Date(), captured: 0, done: 0)
-            lock.lock()
-            while !stopped {
-                lock.unlock()
+            while !stopped.current {
                 let progress = pipeline.progress
                 if style == .liveStatus {
                     let now = Date()
@@ -39,8 +37,7 @@ final class ProgressReporter: @unchecked Sendable {
                                    processRate: Double(progress.framesDone - lastStatus.done) / elapsed)
                         lastStatus = (now, progress.framesCaptured, progress.framesDone)
                     }
-                    lock.lock()
-                    _ = lock.wait(until: Date().addingTimeInterval(0.05))
+                    _ = wake.wait(timeout: .now() + 0.05)
                     continue
                 }
                 if progress.framesDone > lastFrames && (lastFrames == 0 || progress.seconds - lastPrinted >= (redraw ? 0.2 : 1)) {
@@ -48,10 +45,8 @@ final class ProgressReporter: @unchecked Sendable {
                     lastPrinted = progress.seconds
                     show(progress)
                 }
-                lock.lock()
-                _ = lock.wait(until: Date().addingTimeInterval(0.05))
+                _ = wake.wait(timeout: .now() + 0.05)
             }
-            lock.unlock()
             if redraw && lastFrames > 0 { Terminal.raw("\n") }
             finished.signal()
         }
@@ -60,10 +55,8 @@ final class ProgressReporter: @unchecked Sendable {
     }
 
     func stop() {
-        lock.lock()
-        stopped = true
-        lock.broadcast()
-        lock.unlock()
+        stopped.withLock { $0 = true }
+        wake.signal()
         finished.wait()
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Hands SIGINT and SIGTERM that the kernel delivers to a thread with them unblocked over to
 /// `StopSignals`' waiting thread.
@@ -9,9 +10,10 @@ import Foundation
 /// action and killed the process at once, leaving a hidden partial file. With this handler
 /// installed, that thread only forwards the signal (pthread_kill is async-signal-safe) and goes on.
 enum SignalForwarding {
-    /// The waiting thread, once it runs; before that, a signal is kept in `early`.
-    nonisolated(unsafe) static var waiter: pthread_t?
-    nonisolated(unsafe) static var early: Int32 = 0
+    /// The waiting thread (0 until it runs); before that, a signal is kept in `early`. Atomics,
+    /// not a lock: a signal handler may use lock-free atomics and nothing that can block.
+    static let waiter = Atomic<pthread_t>(0)
+    static let early = Atomic<Int32>(0)
 
     /// Installs the forwarding handler for `signals`, except where a signal is ignored (a
     /// background job's SIGINT stays ignored, as before).
@@ -23,10 +25,11 @@ enum SignalForwarding {
             if let handler = current.__sigaction_handler.sa_handler, unsafeBitCast(handler, to: Int.self) == ignored { continue }
             var action = sigaction()
             action.__sigaction_handler.sa_handler = { number in
-                if let waiter = SignalForwarding.waiter {
+                let waiter = SignalForwarding.waiter.load(ordering: .sequentiallyConsistent)
+                if waiter != 0 {
                     pthread_kill(waiter, number)
                 } else {
-                    SignalForwarding.early = number
+                    SignalForwarding.early.store(number, ordering: .sequentiallyConsistent)
                 }
             }
             sigemptyset(&action.sa_mask)

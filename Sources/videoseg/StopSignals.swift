@@ -8,8 +8,7 @@ import VideoSeg
 /// waiting in sigwait(2). A handler that runs on whatever thread the kernel picks could
 /// interrupt that thread inside malloc or libtorch and corrupt the heap (a stop during model
 /// preparation crashed that way); a thread that only waits for signals interrupts nobody.
-final class StopSignals: @unchecked Sendable {
-    // @unchecked: the only state, the first signal received, is behind a lock.
+final class StopSignals: Sendable {
     private static let handled: [Int32] = [SIGINT, SIGTERM]
     private let received = Locked<Int32?>(nil)
 
@@ -34,9 +33,10 @@ final class StopSignals: @unchecked Sendable {
     init(onStop: @escaping @Sendable () -> Void) {
         let thread = Thread { [received] in
             var set = StopSignals.signalSet()
-            SignalForwarding.waiter = pthread_self()
+            SignalForwarding.waiter.store(pthread_self(), ordering: .sequentiallyConsistent)
             // One forwarded before this thread ran: raise it again, now for this thread.
-            if SignalForwarding.early != 0 { pthread_kill(pthread_self(), SignalForwarding.early) }
+            let early = SignalForwarding.early.load(ordering: .sequentiallyConsistent)
+            if early != 0 { pthread_kill(pthread_self(), early) }
             while true {
                 var number: Int32 = 0
                 guard sigwait(&set, &number) == 0 else { continue }

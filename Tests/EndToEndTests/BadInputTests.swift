@@ -1,14 +1,7 @@
 import Foundation
 import Testing
 
-@testable import VideoSeg
-@testable import VideoSegBatch
-@testable import VideoSegCore
-@testable import VideoSegMedia
 @testable import VideoSegModel
-@testable import VideoSegOutput
-@testable import VideoSegPipeline
-@testable import VideoSegRender
 
 extension EndToEnd {
     /// Bad input: one line naming the file and the cause, a non-zero exit, nothing left behind.

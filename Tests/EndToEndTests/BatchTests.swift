@@ -1,15 +1,6 @@
 import Foundation
 import Testing
 
-@testable import VideoSeg
-@testable import VideoSegBatch
-@testable import VideoSegCore
-@testable import VideoSegMedia
-@testable import VideoSegModel
-@testable import VideoSegOutput
-@testable import VideoSegPipeline
-@testable import VideoSegRender
-
 extension EndToEnd {
     /// `videoseg batch` on a folder of clips the test makes: one with audio, one rotated, one
     /// corrupt, and a picture named in a list.

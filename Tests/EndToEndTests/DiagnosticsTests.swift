@@ -2,13 +2,7 @@ import Foundation
 import Testing
 
 @testable import VideoSeg
-@testable import VideoSegBatch
-@testable import VideoSegCore
-@testable import VideoSegMedia
 @testable import VideoSegModel
-@testable import VideoSegOutput
-@testable import VideoSegPipeline
-@testable import VideoSegRender
 
 extension EndToEnd {
     /// What the program says: its version, one-line errors with their cause, no library chatter

@@ -1,15 +1,6 @@
 import Foundation
 import Testing
 
-@testable import VideoSeg
-@testable import VideoSegBatch
-@testable import VideoSegCore
-@testable import VideoSegMedia
-@testable import VideoSegModel
-@testable import VideoSegOutput
-@testable import VideoSegPipeline
-@testable import VideoSegRender
-
 extension EndToEnd {
     /// Per-frame masks: exact, counted, timed, atomic.
     @Suite struct MaskExport {

@@ -1,15 +1,6 @@
 import Foundation
 import Testing
 
-@testable import VideoSeg
-@testable import VideoSegBatch
-@testable import VideoSegCore
-@testable import VideoSegMedia
-@testable import VideoSegModel
-@testable import VideoSegOutput
-@testable import VideoSegPipeline
-@testable import VideoSegRender
-
 extension EndToEnd {
     /// `--stats-json` follows the policy of `-o`: an existing file only with `--overwrite`, never
     /// a symlink, device or folder, written atomically; `-o` never replaces a non-regular file.

@@ -1,15 +1,6 @@
 import Foundation
 import Testing
 
-@testable import VideoSeg
-@testable import VideoSegBatch
-@testable import VideoSegCore
-@testable import VideoSegMedia
-@testable import VideoSegModel
-@testable import VideoSegOutput
-@testable import VideoSegPipeline
-@testable import VideoSegRender
-
 extension EndToEnd {
     /// The preview as a hostile or careless client uses it: floods of idle connections where
     /// descriptors are scarce, HTTP/1.0, HEAD, wrong methods, malformed requests. Whatever the

@@ -2,14 +2,7 @@ import CFFmpeg
 import Foundation
 import Testing
 
-@testable import VideoSeg
-@testable import VideoSegBatch
-@testable import VideoSegCore
-@testable import VideoSegMedia
 @testable import VideoSegModel
-@testable import VideoSegOutput
-@testable import VideoSegPipeline
-@testable import VideoSegRender
 
 extension EndToEnd {
     /// The pipeline's model must score exactly what PyTorch scores for the same tensor. The

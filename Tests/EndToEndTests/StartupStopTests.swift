@@ -1,15 +1,6 @@
 import Foundation
 import Testing
 
-@testable import VideoSeg
-@testable import VideoSegBatch
-@testable import VideoSegCore
-@testable import VideoSegMedia
-@testable import VideoSegModel
-@testable import VideoSegOutput
-@testable import VideoSegPipeline
-@testable import VideoSegRender
-
 extension EndToEnd {
     /// Runs that end before the first frame: an input where no frame decodes is an error, and a
     /// stop while the input opens or the model is prepared ends the run at once. Either way

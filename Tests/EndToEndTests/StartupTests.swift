@@ -1,15 +1,6 @@
 import Foundation
 import Testing
 
-@testable import VideoSeg
-@testable import VideoSegBatch
-@testable import VideoSegCore
-@testable import VideoSegMedia
-@testable import VideoSegModel
-@testable import VideoSegOutput
-@testable import VideoSegPipeline
-@testable import VideoSegRender
-
 extension EndToEnd {
     /// Start-up: the graph choice measured by the first run is kept for the next, and the
     /// statistics tell how long the start took and where each stage's time went.

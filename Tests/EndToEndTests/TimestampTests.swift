@@ -1,15 +1,6 @@
 import Foundation
 import Testing
 
-@testable import VideoSeg
-@testable import VideoSegBatch
-@testable import VideoSegCore
-@testable import VideoSegMedia
-@testable import VideoSegModel
-@testable import VideoSegOutput
-@testable import VideoSegPipeline
-@testable import VideoSegRender
-
 extension EndToEnd {
     /// Frames keep their timestamps, audio is copied packet for packet.
     @Suite struct Timestamps {

@@ -1,14 +1,9 @@
 import Foundation
 import Testing
 
-@testable import VideoSeg
 @testable import VideoSegBatch
 @testable import VideoSegCore
-@testable import VideoSegMedia
-@testable import VideoSegModel
-@testable import VideoSegOutput
 @testable import VideoSegPipeline
-@testable import VideoSegRender
 
 /// How a batch names its outputs: mirrored relative paths, collisions kept apart, URLs and odd
 /// paths made safe, shards that cover the inputs exactly once.

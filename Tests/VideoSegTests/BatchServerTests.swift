@@ -1,14 +1,10 @@
 import Foundation
 import Testing
 
-@testable import VideoSeg
 @testable import VideoSegBatch
 @testable import VideoSegCore
-@testable import VideoSegMedia
 @testable import VideoSegModel
-@testable import VideoSegOutput
 @testable import VideoSegPipeline
-@testable import VideoSegRender
 
 /// `batch --serve`'s protocol in-process: job lines in, one report line out for each, whatever
 /// the line or the video does to the worker; the worker keeps serving until its input ends.

@@ -1,13 +1,7 @@
 import Testing
 
-@testable import VideoSeg
-@testable import VideoSegBatch
 @testable import VideoSegCore
-@testable import VideoSegMedia
 @testable import VideoSegModel
-@testable import VideoSegOutput
-@testable import VideoSegPipeline
-@testable import VideoSegRender
 
 /// Where each output sample reads the score map, against PyTorch's bilinear interpolation
 /// (align_corners=False): source = (d + 0.5)·in/out − 0.5, clamped at 0, between cells

@@ -1,14 +1,7 @@
 import Foundation
 import Testing
 
-@testable import VideoSeg
-@testable import VideoSegBatch
-@testable import VideoSegCore
-@testable import VideoSegMedia
 @testable import VideoSegModel
-@testable import VideoSegOutput
-@testable import VideoSegPipeline
-@testable import VideoSegRender
 
 /// The refiner's per-class kernels, eight cells at a time, against the plain formulas they
 /// replace (expf, logf, a cell-by-cell loop): equal to float precision, argmax exactly.

@@ -2,14 +2,10 @@ import CFFmpeg
 import Foundation
 import Testing
 
-@testable import VideoSeg
-@testable import VideoSegBatch
 @testable import VideoSegCore
 @testable import VideoSegMedia
 @testable import VideoSegModel
-@testable import VideoSegOutput
 @testable import VideoSegPipeline
-@testable import VideoSegRender
 
 /// `--device` parsing and resolution, and the errors that say whether the build or the machine
 /// lacks CUDA; the compute plan's batch size and precision rules.

@@ -1,14 +1,7 @@
 import Foundation
 import Testing
 
-@testable import VideoSeg
-@testable import VideoSegBatch
 @testable import VideoSegCore
-@testable import VideoSegMedia
-@testable import VideoSegModel
-@testable import VideoSegOutput
-@testable import VideoSegPipeline
-@testable import VideoSegRender
 
 /// Core's file helpers, in-process: whole-file writes that leave no part behind, and the
 /// fingerprint that tells a changed input from the one a record was made for.

@@ -1,20 +1,14 @@
 import Foundation
 import Testing
 
-@testable import VideoSeg
 @testable import VideoSegBatch
 @testable import VideoSegCore
-@testable import VideoSegMedia
-@testable import VideoSegModel
-@testable import VideoSegOutput
-@testable import VideoSegPipeline
-@testable import VideoSegRender
 
 /// A done-record covers a video only as long as the input, the settings and every output are
 /// what they were; the per-video lock keeps a second run out and leaves no file behind.
 @Suite struct DoneRecordTests {
     private func record(for input: String, outputs: [String]) throws -> DoneRecord {
-        let fingerprint = try #require(DoneRecord.fingerprint(input))
+        let fingerprint = try #require(FileFingerprint(path: input))
         return DoneRecord(input: input, size: fingerprint.size, modified: fingerprint.modified, settings: "s1",
                           outputs: outputs, frames: 10, seconds: 0.5)
     }

@@ -1,13 +1,8 @@
 import Foundation
 import Testing
 
-@testable import VideoSeg
-@testable import VideoSegBatch
 @testable import VideoSegCore
-@testable import VideoSegMedia
 @testable import VideoSegModel
-@testable import VideoSegOutput
-@testable import VideoSegPipeline
 @testable import VideoSegRender
 
 /// Classes and tints between the model's cells: the boundary-only shortcut against interpolating

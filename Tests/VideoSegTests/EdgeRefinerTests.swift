@@ -1,12 +1,7 @@
 import Testing
 
-@testable import VideoSeg
-@testable import VideoSegBatch
 @testable import VideoSegCore
-@testable import VideoSegMedia
 @testable import VideoSegModel
-@testable import VideoSegOutput
-@testable import VideoSegPipeline
 @testable import VideoSegRender
 
 /// `edges refined` on a made-up picture whose edge is known exactly: a dark background left of

@@ -2,14 +2,9 @@ import CFFmpeg
 import Foundation
 import Testing
 
-@testable import VideoSeg
-@testable import VideoSegBatch
 @testable import VideoSegCore
 @testable import VideoSegMedia
 @testable import VideoSegModel
-@testable import VideoSegOutput
-@testable import VideoSegPipeline
-@testable import VideoSegRender
 
 @Suite struct ErrorMappingTests {
     // MARK: FFmpeg codes

@@ -1,13 +1,6 @@
 import Testing
 
-@testable import VideoSeg
-@testable import VideoSegBatch
-@testable import VideoSegCore
-@testable import VideoSegMedia
 @testable import VideoSegModel
-@testable import VideoSegOutput
-@testable import VideoSegPipeline
-@testable import VideoSegRender
 
 @Suite struct InputSizeTests {
     @Test func parsesAShortSideLength() {

@@ -1,14 +1,8 @@
 import Foundation
 import Testing
 
-@testable import VideoSeg
-@testable import VideoSegBatch
 @testable import VideoSegCore
-@testable import VideoSegMedia
 @testable import VideoSegModel
-@testable import VideoSegOutput
-@testable import VideoSegPipeline
-@testable import VideoSegRender
 
 @Suite struct ModelMetadataTests {
     static func parse(_ json: String, source: String = "m.json") throws -> ModelMetadata {

@@ -1,14 +1,8 @@
 import CFFmpeg
 import Testing
 
-@testable import VideoSeg
-@testable import VideoSegBatch
 @testable import VideoSegCore
 @testable import VideoSegMedia
-@testable import VideoSegModel
-@testable import VideoSegOutput
-@testable import VideoSegPipeline
-@testable import VideoSegRender
 
 @Suite struct OrientationTests {
     // MARK: From FFmpeg's display-matrix angle (degrees, anti-clockwise)

@@ -1,14 +1,8 @@
 import Foundation
 import Testing
 
-@testable import VideoSeg
-@testable import VideoSegBatch
 @testable import VideoSegCore
-@testable import VideoSegMedia
-@testable import VideoSegModel
 @testable import VideoSegOutput
-@testable import VideoSegPipeline
-@testable import VideoSegRender
 
 /// What may be written where, decided before any work: existing files only with the overwrite
 /// setting, never the input, never through something that is not a regular file.

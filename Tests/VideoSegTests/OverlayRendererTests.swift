@@ -1,12 +1,8 @@
 import Testing
 
-@testable import VideoSeg
-@testable import VideoSegBatch
 @testable import VideoSegCore
 @testable import VideoSegMedia
 @testable import VideoSegModel
-@testable import VideoSegOutput
-@testable import VideoSegPipeline
 @testable import VideoSegRender
 
 /// Every expected value is worked out by hand: out = (in·(256−w) + c·w + 128) >> 8 with

@@ -2,14 +2,11 @@ import CFFmpeg
 import Foundation
 import Testing
 
-@testable import VideoSeg
-@testable import VideoSegBatch
 @testable import VideoSegCore
 @testable import VideoSegMedia
 @testable import VideoSegModel
 @testable import VideoSegOutput
 @testable import VideoSegPipeline
-@testable import VideoSegRender
 
 /// The whole pipeline run in the test process through the library's API, on lavfi inputs and a
 /// model whose scores are its input (the class of a pixel is its strongest RGB channel): frame

@@ -1,14 +1,8 @@
 import Foundation
 import Testing
 
-@testable import VideoSeg
-@testable import VideoSegBatch
-@testable import VideoSegCore
 @testable import VideoSegMedia
 @testable import VideoSegModel
-@testable import VideoSegOutput
-@testable import VideoSegPipeline
-@testable import VideoSegRender
 
 /// The on-disk choice of graph: measured once per model, size and thread count, then reused.
 @Suite struct PreparationCacheTests {

@@ -1,12 +1,6 @@
 import Testing
 
-@testable import VideoSeg
-@testable import VideoSegBatch
-@testable import VideoSegCore
 @testable import VideoSegMedia
-@testable import VideoSegModel
-@testable import VideoSegOutput
-@testable import VideoSegPipeline
 @testable import VideoSegRender
 
 /// The background blur from background samples only (normalised convolution).
@@ -25,10 +19,11 @@ import Testing
         for y in 0..<height {
             for x in 0..<20 { #expect(plane[y * width + x] == 128, "(\(x), \(y))") }
         }
-        // The plain blur would have spread it: the same plane through PlaneBlur.
+        // The plain blur would have spread it: the same plane blurred from every sample.
         var plain = (0..<(width * height)).map { UInt8($0 % width < 20 ? 128 : 240) }
         plain.withUnsafeMutableBytes { bytes in
-            PlaneBlur.blur(PlaneView(pixels: bytes.baseAddress!, stride: width), width: width, height: height, radius: 6, sixteenBit: false)
+            RegionBlur.blur(PlaneView(pixels: bytes.baseAddress!, stride: width), width: width, height: height, radius: 6,
+                            sixteenBit: false, region: [Float](repeating: 1, count: width * height))
         }
         #expect(plain[19] > 150)
     }

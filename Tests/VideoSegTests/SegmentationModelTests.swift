@@ -1,14 +1,8 @@
 import Foundation
 import Testing
 
-@testable import VideoSeg
-@testable import VideoSegBatch
 @testable import VideoSegCore
-@testable import VideoSegMedia
 @testable import VideoSegModel
-@testable import VideoSegOutput
-@testable import VideoSegPipeline
-@testable import VideoSegRender
 
 /// Tiny TorchScript models defined through the bridge, with outputs known by construction: the
 /// identity model's scores are its input, so the class of a pixel is its largest channel.

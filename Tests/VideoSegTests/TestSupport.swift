@@ -1,12 +1,7 @@
 import Foundation
 
-@testable import VideoSeg
-@testable import VideoSegBatch
 @testable import VideoSegCore
-@testable import VideoSegMedia
 @testable import VideoSegModel
-@testable import VideoSegOutput
-@testable import VideoSegPipeline
 @testable import VideoSegRender
 
 // Helpers shared by the unit tests: threads for the blocking queue, an ordered event log, a

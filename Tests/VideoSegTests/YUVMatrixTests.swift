@@ -1,14 +1,8 @@
 import CFFmpeg
 import Testing
 
-@testable import VideoSeg
-@testable import VideoSegBatch
 @testable import VideoSegCore
 @testable import VideoSegMedia
-@testable import VideoSegModel
-@testable import VideoSegOutput
-@testable import VideoSegPipeline
-@testable import VideoSegRender
 
 /// Expected values worked out by hand from the Y'CbCr definitions:
 /// Y = 16 + 219·Y', Cb = 128 + 224·(B'−Y')/(2(1−Kb)), Cr = 128 + 224·(R'−Y')/(2(1−Kr)) (limited),

@@ -6,8 +6,7 @@ import VideoSegRender
 
 /// Rendered frame → encoded packets in the output file, with the audio packets muxed in
 /// stream order. Ends the video branch.
-final class EncodeStage: PipelineStage, @unchecked Sendable {
-    // @unchecked: the sink is written by this stage's thread only (finished after it is joined).
+final class EncodeStage: PipelineStage {
     package let name = StageName.encode
     private let sink: VideoSink
 

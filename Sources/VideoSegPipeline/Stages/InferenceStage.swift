@@ -10,22 +10,26 @@ import VideoSegRender
 ///
 /// With a batch size above one (`BatchingStage`), the frames of a batch go through one forward
 /// pass and are refined one by one in their order, so smoothing sees them as it would singly.
-final class InferenceStage: BatchingStage, @unchecked Sendable {
-    // @unchecked: the model and refiner are used by this stage's thread only.
+final class InferenceStage: BatchingStage {
     package let name = StageName.inference
     private let model: SegmentationModel
-    private let refiner: ScoreRefiner
-    /// Keeps the chosen person alone (nil: everybody stays).
-    package let subject: SubjectSelector?
-    private let timeBase: Rational
-    /// Times are counted from the first frame this stage sees.
-    private var firstPts: Int64?
+    /// Used by this stage's thread only; the lock makes that checkable (it is never contended).
+    private let scratch: Locked<Scratch>
 
-    package init(plan: JobPlan, census: ResourceCensus?, subject: SubjectSelector? = nil) {
+    /// What refining changes from frame to frame: the smoothing state, the subject followed,
+    /// and the first frame's time (times are counted from it).
+    private struct Scratch {
+        let refiner: ScoreRefiner
+        let subject: SubjectSelector?
+        let timeBase: Rational
+        var firstPts: Int64?
+    }
+
+    /// `subject`: who is kept (nil: everybody, with no preview that may choose otherwise).
+    package init(plan: JobPlan, census: ResourceCensus?, subject: SubjectSetup? = nil) {
         model = plan.model
-        refiner = plan.makeScoreRefiner(census: census)
-        self.subject = subject
-        timeBase = plan.source.timeBase
+        scratch = Locked(Scratch(refiner: plan.makeScoreRefiner(census: census), subject: subject.flatMap(plan.makeSubjectSelector),
+                                 timeBase: plan.source.timeBase))
     }
 
     /// Frames per forward pass: the batch the model was prepared for.
@@ -44,8 +48,10 @@ final class InferenceStage: BatchingStage, @unchecked Sendable {
 
     /// The forward pass and the argmax (`bench` times it apart from `refine`).
     func forward(_ inputs: [ModelInput]) throws -> Forwarded {
-        let classes = inputs.map { _ in refiner.obtainClassMap() }
-        let scores = refiner.wantsScores ? inputs.map { _ in refiner.obtainScores()! } : nil
+        let (classes, scores) = scratch.withLock { scratch in
+            let refiner = scratch.refiner
+            return (inputs.map { _ in refiner.obtainClassMap() }, refiner.wantsScores ? inputs.map { _ in refiner.obtainScores()! } : nil)
+        }
         try model.segment(frames: inputs.map { UnsafePointer($0.tensor.baseAddress) }, into: classes.map(\.buffer),
                           scores: scores?.map(\.buffer))
         return (classes, scores)
@@ -54,15 +60,17 @@ final class InferenceStage: BatchingStage, @unchecked Sendable {
     /// The scores' post-processing (probabilities, smoothing, foreground, tint), then the
     /// subject kept alone, frame by frame.
     func refine(_ inputs: [ModelInput], _ forwarded: Forwarded) -> [SegmentedFrame] {
-        inputs.indices.map { index in
-            let segmentation = refiner.refine(classes: forwarded.classes[index], scores: forwarded.scores?[index])
-            if let subject {
-                let pts = inputs[index].frame.pts
-                let first = firstPts ?? pts
-                firstPts = first
-                subject.apply(to: segmentation, seconds: timeBase.seconds(pts - first))
+        scratch.withLock { scratch in
+            inputs.indices.map { index in
+                let segmentation = scratch.refiner.refine(classes: forwarded.classes[index], scores: forwarded.scores?[index])
+                if let subject = scratch.subject {
+                    let pts = inputs[index].frame.pts
+                    let first = scratch.firstPts ?? pts
+                    scratch.firstPts = first
+                    subject.apply(to: segmentation, seconds: scratch.timeBase.seconds(pts - first))
+                }
+                return SegmentedFrame(frame: inputs[index].frame, segmentation: segmentation)
             }
-            return SegmentedFrame(frame: inputs[index].frame, segmentation: segmentation)
         }
     }
 }

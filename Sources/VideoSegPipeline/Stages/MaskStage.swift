@@ -5,8 +5,7 @@ import VideoSegOutput
 import VideoSegRender
 
 /// Segmented frame → one mask file (the frame guides refined masks) and its manifest line. Ends the mask branch.
-final class MaskStage: PipelineStage, @unchecked Sendable {
-    // @unchecked: the writer is used by this stage's thread only (finished after it is joined).
+final class MaskStage: PipelineStage {
     package let name = StageName.masks
     private let writer: MaskWriter
 

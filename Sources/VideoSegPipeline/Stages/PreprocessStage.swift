@@ -5,8 +5,7 @@ import VideoSegOutput
 import VideoSegRender
 
 /// Decoded frame → model input: scaled, turned upright and normalised into a pooled tensor.
-final class PreprocessStage: PipelineStage, @unchecked Sendable {
-    // @unchecked: the preprocessor is used by this stage's thread only.
+final class PreprocessStage: PipelineStage {
     package let name = StageName.preprocess
     private let preprocessor: Preprocessor
     private let tensors: BufferPool<Float>

@@ -6,12 +6,12 @@ import VideoSegRender
 
 /// Rendered frame → JPEG picture → the live observer (the preview page). Fed keep-latest from
 /// the render stage and only while someone watches, so encoding never holds the video back.
-final class PreviewStage: PipelineStage, @unchecked Sendable {
-    // @unchecked: the encoder belongs to this stage's thread.
+final class PreviewStage: PipelineStage {
     package let name = StageName.preview
     private let observer: any LiveObserver
     private let target: RenderTarget
-    private var encoder: JPEGEncoder?
+    /// Made on the first picture; used by this stage's thread only (the lock is never contended).
+    private let encoder = Locked<JPEGEncoder?>(nil)
 
     package init(observer: any LiveObserver, target: RenderTarget) {
         self.observer = observer
@@ -21,8 +21,10 @@ final class PreviewStage: PipelineStage, @unchecked Sendable {
     package func process(_ frame: RenderedFrame, ticket: FrameTicket) throws {
         guard observer.wantsPictures else { return }
         let began = monotonicSeconds()
-        if encoder == nil { encoder = try JPEGEncoder(width: target.width, height: target.height) }
-        let jpeg = try encoder!.encode(frame)
+        let jpeg = try encoder.withLock { encoder in
+            if encoder == nil { encoder = try JPEGEncoder(width: target.width, height: target.height) }
+            return try encoder!.encode(frame)
+        }
         observer.show(PreviewPicture(jpeg: jpeg, width: target.width, height: target.height, frame: ticket.index,
                                      encodeSeconds: monotonicSeconds() - began))
     }

@@ -9,9 +9,7 @@ import VideoSegRender
 ///
 /// Audio packets are held back until a video frame at least as late has been sent, so that a
 /// stop (Ctrl-C, `--max-frames`, `--duration`) can cut the audio where the video ends.
-final class SourceStage: @unchecked Sendable {
-    // @unchecked: the source is read by this stage's thread only; `warnings` and `framesDecoded`
-    // are read after that thread is joined.
+final class SourceStage: Sendable {
     package let name = StageName.source
     private let source: MediaSource
     private let policy: InputPolicy
@@ -20,11 +18,11 @@ final class SourceStage: @unchecked Sendable {
     private let stop: StopFlag
     private let progress: Locked<SegmentProgress>
     private let injectedFailure: InjectedFailure?
-    private var heldAudio: [MediaPacket] = []
     /// A file whose audio runs on far past its video would otherwise hold it all.
     private let heldAudioLimit = 512
+    private let decoded = Locked(0)
     /// Frames decoded (captured, for live input), once the stage has ended.
-    package private(set) var framesDecoded = 0
+    package var framesDecoded: Int { decoded.current }
 
     package init(source: MediaSource, policy: InputPolicy, maxFrames: Int?, duration: Double?, stop: StopFlag,
          progress: Locked<SegmentProgress>, injectedFailure: InjectedFailure? = nil)
@@ -48,7 +46,8 @@ final class SourceStage: @unchecked Sendable {
         var lastPts: Int64?
         var firstPts: Int64?
         var cut = false
-        defer { heldAudio.removeAll() }
+        var heldAudio: [MediaPacket] = []
+        var framesDecoded = 0
         while !stop.isRaised {
             if let maxFrames, framesDecoded >= maxFrames { cut = true; break }
             if let duration, monotonicSeconds() - started >= duration { cut = true; break }
@@ -75,23 +74,24 @@ final class SourceStage: @unchecked Sendable {
                 try injectedFailure?.check(name, frame: ticket.index)
                 lastPts = frame.pts
                 framesDecoded += 1
-                progress.withLock { $0.framesCaptured = self.framesDecoded }
-                if !releaseAudio(to: outlet, upTo: frame.pts, strictlyBefore: false) { return }
+                decoded.withLock { $0 = framesDecoded }
+                progress.withLock { $0.framesCaptured = framesDecoded }
+                if !releaseAudio(&heldAudio, to: outlet, upTo: frame.pts, strictlyBefore: false) { return }
                 if !outlet.send(.frame(ticket, frame)) { return }
             }
         }
         if stop.isRaised { cut = true }
         if cut {
             // Audio up to the end of the last frame sent, no further.
-            if let lastPts { _ = releaseAudio(to: outlet, upTo: lastPts + source.nominalFrameDuration, strictlyBefore: true) }
+            if let lastPts { _ = releaseAudio(&heldAudio, to: outlet, upTo: lastPts + source.nominalFrameDuration, strictlyBefore: true) }
         } else {
-            _ = releaseAudio(to: outlet, upTo: nil, strictlyBefore: false)
+            _ = releaseAudio(&heldAudio, to: outlet, upTo: nil, strictlyBefore: false)
         }
     }
 
     /// Sends the held audio packets up to video time `videoPts` (all of them when nil). Returns
     /// false when the run was cancelled.
-    private func releaseAudio(to outlet: Outlet<DecodedFrame>, upTo videoPts: Int64?, strictlyBefore: Bool) -> Bool {
+    private func releaseAudio(_ heldAudio: inout [MediaPacket], to outlet: Outlet<DecodedFrame>, upTo videoPts: Int64?, strictlyBefore: Bool) -> Bool {
         while let first = heldAudio.first {
             if let videoPts, let order = source.compare(first, toVideo: videoPts) {
                 if order > 0 || (strictlyBefore && order == 0) { break }

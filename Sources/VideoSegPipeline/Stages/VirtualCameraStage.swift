@@ -6,8 +6,7 @@ import VideoSegRender
 
 /// Rendered frame → the virtual camera (a V4L2 output device). Fed keep-latest from the render
 /// stage, so a program that reads the device slowly only misses frames.
-final class VirtualCameraStage: PipelineStage, @unchecked Sendable {
-    // @unchecked: the device is written by this stage's thread only (closed after it is joined).
+final class VirtualCameraStage: PipelineStage {
     package let name = StageName.virtualCamera
     private let camera: VirtualCamera
 

@@ -2,14 +2,9 @@ import CFFmpeg
 import Foundation
 import Testing
 
-@testable import VideoSeg
-@testable import VideoSegBatch
-@testable import VideoSegCore
 @testable import VideoSegMedia
 @testable import VideoSegModel
-@testable import VideoSegOutput
 @testable import VideoSegPipeline
-@testable import VideoSegRender
 
 /// The repository root, found from this file's path.
 let repositoryRoot: URL = {
