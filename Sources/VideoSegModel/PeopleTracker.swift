@@ -31,6 +31,7 @@ package struct PeopleTracker: Sendable {
     package var reconnectDistance = 12.0
     package private(set) var tracks: [Track] = []
     private var previousOwner: [Int32] = []
+    private var previousCount = 0
     private var nextID = 0
 
     package init() {}
@@ -60,15 +61,27 @@ package struct PeopleTracker: Sendable {
         advance(assigned, people: people)
         reconnectOrStart(people)
         previousOwner = people.owner
+        previousCount = people.regions.count
     }
 
-    /// Cells shared between last frame's regions and this frame's: `[previous: [current: cells]]`.
+    /// Cells shared between last frame's regions and this frame's: `[previous: [current: cells]]`,
+    /// counted in one flat table (this runs on every frame).
     private func overlapCounts(_ people: PersonRegions) -> [Int: [Int: Int]] {
-        guard previousOwner.count == people.owner.count else { return [:] }
+        guard previousOwner.count == people.owner.count, previousCount > 0, !people.regions.isEmpty else { return [:] }
+        let columns = people.regions.count
+        var table = [Int](repeating: 0, count: previousCount * columns)
+        previousOwner.withUnsafeBufferPointer { before in
+            people.owner.withUnsafeBufferPointer { now in
+                for cell in 0..<before.count where before[cell] >= 0 && now[cell] >= 0 {
+                    table[Int(before[cell]) * columns + Int(now[cell])] += 1
+                }
+            }
+        }
         var counts = [Int: [Int: Int]]()
-        for cell in people.owner.indices {
-            let (before, now) = (previousOwner[cell], people.owner[cell])
-            if before >= 0 && now >= 0 { counts[Int(before), default: [:]][Int(now), default: 0] += 1 }
+        for previous in 0..<previousCount {
+            for current in 0..<columns where table[previous * columns + current] > 0 {
+                counts[previous, default: [:]][current] = table[previous * columns + current]
+            }
         }
         return counts
     }

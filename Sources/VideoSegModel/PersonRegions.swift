@@ -87,42 +87,43 @@ package struct PersonRegions: Sendable {
     }
 
     /// Regions from the joined cells: each root's cells counted and measured, the specks left
-    /// out, the rest numbered largest first.
+    /// out, the rest numbered largest first. Flat arrays indexed by root cell, not dictionaries:
+    /// this runs on every frame.
     private static func label(_ roots: inout JoinedCells, count: Int, width: Int, minimumCells: Int) -> (regions: [Region], index: [Int32]) {
-        var byRoot = [Int: Region]()
-        var order = [Int]()
+        var slotOfRoot = [Int32](repeating: nobody, count: count)
+        var found = [Region]()
+        var rootOfCell = [Int32](repeating: nobody, count: count)
         for cell in 0..<count where roots.isForeground(cell) {
             let root = roots.find(cell)
+            rootOfCell[cell] = Int32(root)
             let x = cell % width, y = cell / width
-            if var region = byRoot[root] {
-                region.cells += 1
-                region.centerX += Double(x)
-                region.centerY += Double(y)
-                region.minX = min(region.minX, x); region.maxX = max(region.maxX, x)
-                region.minY = min(region.minY, y); region.maxY = max(region.maxY, y)
-                byRoot[root] = region
+            let slot = Int(slotOfRoot[root])
+            if slot >= 0 {
+                found[slot].cells += 1
+                found[slot].centerX += Double(x)
+                found[slot].centerY += Double(y)
+                found[slot].minX = min(found[slot].minX, x); found[slot].maxX = max(found[slot].maxX, x)
+                found[slot].minY = min(found[slot].minY, y); found[slot].maxY = max(found[slot].maxY, y)
             } else {
-                byRoot[root] = Region(cells: 1, centerX: Double(x), centerY: Double(y), minX: x, minY: y, maxX: x, maxY: y)
-                order.append(root)
+                slotOfRoot[root] = Int32(found.count)
+                found.append(Region(cells: 1, centerX: Double(x), centerY: Double(y), minX: x, minY: y, maxX: x, maxY: y))
             }
         }
-        let kept = order.filter { byRoot[$0]!.cells >= minimumCells }
-            .enumerated().sorted { a, b in
-                let (ca, cb) = (byRoot[a.element]!.cells, byRoot[b.element]!.cells)
-                return ca != cb ? ca > cb : a.offset < b.offset
-            }.map(\.element)
-        var numberOfRoot = [Int: Int32]()
+        // Largest first; among equals, the one found first (whose first cell comes first).
+        let order = found.indices.filter { found[$0].cells >= minimumCells }
+            .sorted { found[$0].cells != found[$1].cells ? found[$0].cells > found[$1].cells : $0 < $1 }
+        var numberOfSlot = [Int32](repeating: nobody, count: found.count)
         var regions = [Region]()
-        for (number, root) in kept.enumerated() {
-            numberOfRoot[root] = Int32(number)
-            var region = byRoot[root]!
+        for (number, slot) in order.enumerated() {
+            numberOfSlot[slot] = Int32(number)
+            var region = found[slot]
             region.centerX /= Double(region.cells)
             region.centerY /= Double(region.cells)
             regions.append(region)
         }
         var index = [Int32](repeating: nobody, count: count)
-        for cell in 0..<count where roots.isForeground(cell) {
-            if let number = numberOfRoot[roots.find(cell)] { index[cell] = number }
+        for cell in 0..<count where rootOfCell[cell] >= 0 {
+            index[cell] = numberOfSlot[Int(slotOfRoot[Int(rootOfCell[cell])])]
         }
         return (regions, index)
     }

@@ -19,6 +19,8 @@ public struct StageBenchmark: Sendable {
     /// Of the inference stage's, the scores' post-processing (probabilities, smoothing,
     /// foreground, tint at the model's resolution); the rest is the forward pass and the argmax.
     public var scoreMilliseconds = 0.0
+    /// Of the scores' post-processing, keeping the chosen person alone (0 when everybody stays).
+    public var subjectMilliseconds = 0.0
     /// Frames measured.
     public var frames: Int
     /// The model, what was done to its graph (and why), and the input size used.
@@ -50,7 +52,9 @@ public struct StageBenchmark: Sendable {
         let sink = try VideoSink(path: scratchOutput, copying: plan.source, settings: encoderSettings, copyAudio: false, writesInPlace: false)
         let background = try plan.style.background.map { try BackgroundPicture($0, target: sink.renderTarget, census: nil) }
         let preprocess = PreprocessStage(preprocessor: plan.makePreprocessor(), census: nil)
-        let inference = InferenceStage(plan: plan, census: nil)
+        let subject = SubjectSetup(choice: configuration.subject, loss: configuration.subjectLoss,
+                                   control: SubjectControl(choice: configuration.subject), followsClicks: false)
+        let inference = InferenceStage(plan: plan, census: nil, subject: subject)
         let render = RenderStage(plan: plan, target: sink.renderTarget, background: background, census: nil)
         let encode = EncodeStage(sink: sink)
         var totals = [StageName: Double]()
@@ -82,6 +86,7 @@ public struct StageBenchmark: Sendable {
                                     modelOptimization: plan.model.optimization, inputWidth: plan.model.inputWidth,
                                     inputHeight: plan.model.inputHeight)
         result.scoreMilliseconds = scoreSeconds * 1000 / Double(max(1, frames))
+        result.subjectMilliseconds = inference.subjectSeconds * 1000 / Double(max(1, frames))
         result.modelPreparationNote = plan.model.preparationNote
         result.modelGraph = plan.model.graphText
         return result

@@ -32,6 +32,9 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("With --style replace: the background.", valueName: "file|color"))
     var background: String?
 
+    @Option(name: .long, help: ArgumentHelp("Keep one person, as segment --subject does (largest, center, X,Y): its cost has a row of its own.", valueName: "choice"))
+    var subject: String = "all"
+
     @Flag(name: .long, help: "Skip the Python reference.")
     var noPython = false
 
@@ -93,6 +96,7 @@ struct BenchCommand: ParsableCommand {
         configuration.style.edges = edges
         configuration.style.mode = style
         configuration.style.background = background
+        configuration.subject = try SubjectChoice(parsing: subject)
         var best: Measured?
         for round in 1...max(1, rounds) {
             Terminal.error("bench: round \(round): each stage alone…")
@@ -104,6 +108,7 @@ struct BenchCommand: ParsableCommand {
             var common = [input, "--model", stages.modelPath, "--threads", "\(threads)", "--progress", "none", "--edges", edges.rawValue,
                           "--style", style.rawValue, "--prepare", modelOptions.prepare.rawValue]
             if let background { common += ["--background", background] }
+            if subject != "all" { common += ["--subject", "\(configuration.subject)"] }
             if let inputSize = modelOptions.inputSize { common += ["--input-size", inputSize] }
             if let maxFrames { common += ["--max-frames", "\(maxFrames)"] }
             Terminal.error("bench: round \(round): full pipeline, annotated video…")
@@ -122,6 +127,7 @@ struct BenchCommand: ParsableCommand {
             }
             for (stage, time) in stages.cpuMilliseconds { kept.stages.cpuMilliseconds[stage] = min(kept.stages.cpuMilliseconds[stage] ?? time, time) }
             kept.stages.scoreMilliseconds = min(kept.stages.scoreMilliseconds, stages.scoreMilliseconds)
+            kept.stages.subjectMilliseconds = min(kept.stages.subjectMilliseconds, stages.subjectMilliseconds)
             kept.pytorch = pytorch?.best(kept.pytorch)
             if video.fps > kept.video.fps { kept.video = video }
             if masks.fps > kept.masks.fps { kept.masks = masks }
@@ -175,7 +181,10 @@ struct BenchCommand: ParsableCommand {
                 continue
             }
             lines.append(pad("  " + stage.work, 40) + String(format: "%8.2f", time - stages.scoreMilliseconds))
-            lines.append(pad("  scores: probabilities, smoothing, tint", 40) + String(format: "%8.2f", stages.scoreMilliseconds))
+            lines.append(pad("  scores: probabilities, smoothing, tint", 40) + String(format: "%8.2f", stages.scoreMilliseconds - stages.subjectMilliseconds))
+            if subject != "all" {
+                lines.append(pad("  subject: people, following", 40) + String(format: "%8.2f", stages.subjectMilliseconds))
+            }
         }
         let total = StageBenchmark.stages.map { stages.cpuMilliseconds[$0] ?? 0 }.reduce(0, +)
         lines.append(pad("  sum", 40) + String(format: "%8.2f", total))
@@ -235,7 +244,8 @@ struct BenchCommand: ParsableCommand {
             "cores": cores, "frames": stages.frames,
             "stage_cpu_ms": Dictionary(uniqueKeysWithValues: stages.cpuMilliseconds.map { ($0.key.rawValue, $0.value) }),
             "bound_ms": boundMs, "bound_fps": 1000 / boundMs, "video": measured.video.dictionary, "masks": measured.masks.dictionary,
-            "score_postprocessing_ms": stages.scoreMilliseconds, "model_optimization": stages.modelOptimization,
+            "score_postprocessing_ms": stages.scoreMilliseconds - stages.subjectMilliseconds,
+            "subject_ms": stages.subjectMilliseconds, "model_optimization": stages.modelOptimization,
             "model_preparation_note": stages.modelPreparationNote,
         ]
         if let pytorch = measured.pytorch {

@@ -2,7 +2,7 @@
 """Clicks on the preview page's picture in headless Chromium, as a person would, and says what the
 page then shows.
 
-    chromium_click.py URL FX FY SCREENSHOT
+    chromium_click.py URL FX FY SCREENSHOT [WIDTHxHEIGHT]
 
 Opens URL, waits for the first picture of the stream, clicks (mouse down and up, over the DevTools
 protocol) at FX, FY of the picture's width and height, waits for the page to draw the chosen
@@ -52,10 +52,11 @@ class Page:
 
 def main():
     url, fx, fy, screenshot = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
+    window = sys.argv[5].replace("x", ",") if len(sys.argv) > 5 else "1000,560"
     profile = tempfile.mkdtemp(prefix="chromium-click-")
     browser = subprocess.Popen(
         ["/usr/bin/chromium", "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", f"--user-data-dir={profile}",
-         "--window-size=1000,560", "--remote-debugging-port=0", "--remote-allow-origins=*", "about:blank"],
+         f"--window-size={window}", "--remote-debugging-port=0", "--remote-allow-origins=*", "about:blank"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         port_file = os.path.join(profile, "DevToolsActivePort")
@@ -80,6 +81,8 @@ def main():
         outline = page.wait_for("""(() => { const o = document.getElementById("outline");
             if (o.style.display !== "block") return null; const r = o.getBoundingClientRect();
             return [r.left, r.top, r.width, r.height]; })()""", 20)
+        # The pictures run a little behind the figures: let the click show in them too.
+        time.sleep(2)
         with open(screenshot, "wb") as file:
             file.write(base64.b64decode(page.call("Page.captureScreenshot", format="png")["data"]))
         print(json.dumps({"clicked": [round(fx * picture["natural"][0]), round(fy * picture["natural"][1])], "picture": picture,

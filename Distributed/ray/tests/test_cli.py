@@ -14,6 +14,9 @@ def test_segment_options_pass_through_with_threads_from_the_cpus():
     arguments = parse(["a.mp4", "--output-dir", "out", "--cpus-per-task", "2", "--", "--model", "m.pt"])
     assert arguments.options == ["--model", "m.pt", "--threads", "2"]
     assert parse(["a.mp4", "--output-dir", "o", "--", "--threads", "3"]).options == ["--threads", "3"]
+    # One person kept in every video, as batch keeps them.
+    assert parse(["a.mp4", "--output-dir", "o", "--", "--subject", "largest", "--subject-lost", "repick"]).options == [
+        "--subject", "largest", "--subject-lost", "repick", "--threads", "1"]
 
 
 @pytest.mark.parametrize("option", ["--shard", "--report=r", "--jobs", "--output-dir", "--list", "-o"])

@@ -23,6 +23,8 @@ final class InferenceStage: BatchingStage {
         let subject: SubjectSelector?
         let timeBase: Rational
         var firstPts: Int64?
+        /// CPU seconds spent keeping the subject (for `bench`).
+        var subjectSeconds = 0.0
     }
 
     /// `subject`: who is kept (nil: everybody, with no preview that may choose otherwise).
@@ -31,6 +33,9 @@ final class InferenceStage: BatchingStage {
         scratch = Locked(Scratch(refiner: plan.makeScoreRefiner(census: census), subject: subject.flatMap(plan.makeSubjectSelector),
                                  timeBase: plan.source.timeBase))
     }
+
+    /// CPU seconds spent keeping the subject so far.
+    var subjectSeconds: Double { scratch.withLock { $0.subjectSeconds } }
 
     /// Frames per forward pass: the batch the model was prepared for.
     package var batchSize: Int { model.batch }
@@ -67,7 +72,9 @@ final class InferenceStage: BatchingStage {
                     let pts = inputs[index].frame.pts
                     let first = scratch.firstPts ?? pts
                     scratch.firstPts = first
+                    let started = processCPUSeconds()
                     subject.apply(to: segmentation, seconds: scratch.timeBase.seconds(pts - first))
+                    scratch.subjectSeconds += processCPUSeconds() - started
                 }
                 return SegmentedFrame(frame: inputs[index].frame, segmentation: segmentation)
             }
