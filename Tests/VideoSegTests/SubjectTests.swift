@@ -3,6 +3,7 @@ import Testing
 
 @testable import VideoSegCore
 @testable import VideoSegModel
+@testable import VideoSegPipeline
 
 /// A rectangle of person cells: its left and top cell, width and height.
 private struct Blob {
@@ -204,5 +205,20 @@ private func selector(_ choice: SubjectChoice, loss: SubjectLoss = .keepNone, wi
         } catch {
             #expect("\(error)".hasPrefix("subject \"\(text)\":"))
         }
+    }
+}
+
+@Suite struct SubjectSettingsTests {
+    @Test func aTimeIsRefusedOnLiveInputAndAChoiceChangesTheOutputsHash() {
+        #expect(SegmentConfiguration.subjectProblem(.point(x: 1, y: 2, seconds: 3), live: true)?.description
+            == "subject 1,2@3: a live input has no time 3.0 s to look at; give the point alone (X,Y)")
+        #expect(SegmentConfiguration.subjectProblem(.point(x: 1, y: 2, seconds: 3), live: false) == nil)
+        #expect(SegmentConfiguration.subjectProblem(.point(x: 1, y: 2, seconds: nil), live: true) == nil)
+        var configuration = SegmentConfiguration(input: "a.mp4", output: "b.mp4", modelPath: nil)
+        let everybody = configuration.outputSettingsDescription
+        #expect(!everybody.contains("subject"))
+        configuration.subject = .largest
+        configuration.subjectLoss = .repick
+        #expect(configuration.outputSettingsDescription == everybody + " subject=largest,repick")
     }
 }
