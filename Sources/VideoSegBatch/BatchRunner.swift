@@ -18,6 +18,8 @@ public struct BatchOutcome: Codable, Equatable, Sendable {
     public var seconds: Double
     public var fps: Double
     public var error: String?
+    /// Seconds per phase of the video (see `BatchPhase`; nil in reports from before phases).
+    public var phases: [String: Double]? = nil
 }
 
 /// Segments many videos with one set of options, in one process: each video's outputs go below
@@ -102,7 +104,10 @@ public final class BatchRunner: @unchecked Sendable {
                     let outcome = process(index)
                     outcomes.withLock { $0[index] = outcome }
                     progressState.withLock { $0.note(outcome) }
+                    let reportStarted = monotonicSeconds()
                     try? writeReport()
+                    let reportSeconds = PhaseTimes.rounded(monotonicSeconds() - reportStarted)
+                    outcomes.withLock { $0[index]?.phases?[BatchPhase.report.rawValue] = reportSeconds }
                 }
             }.start()
         }
@@ -129,28 +134,40 @@ public final class BatchRunner: @unchecked Sendable {
     }
 
     /// Does one video (any input, not only the runner's own: a `BatchServer`'s jobs) under its
-    /// lock, or skips it when its done-record covers it.
+    /// lock, or skips it when its done-record covers it; its outcome says where the time went.
     func process(_ input: BatchInput) -> BatchOutcome {
+        let started = monotonicSeconds()
+        var phases = PhaseTimes()
+        var outcome = process(input, phases: &phases)
+        phases.add(BatchPhase.other.rawValue, max(0, monotonicSeconds() - started - phases.total))
+        outcome.phases = phases.rounded
+        return outcome
+    }
+
+    private func process(_ input: BatchInput, phases: inout PhaseTimes) -> BatchOutcome {
+        let lockPhase = BatchPhase.lock.rawValue
         let stem = URL(fileURLWithPath: outputDirectory).appendingPathComponent(input.name).path
         let video = template.output == nil ? nil : stem + ".segmented" + BatchRunner.videoExtension(template)
         let masks = template.masks == nil ? nil : stem + ".masks"
         let outputs = [video, masks].compactMap { $0 }
         var outcome = BatchOutcome(input: input.source, outputs: outputs, status: .done, frames: 0, seconds: 0, fps: 0, error: nil)
-        if skipIfDone(input, stem: stem, outcome: &outcome) { return outcome }
+        if phases.time(lockPhase, { skipIfDone(input, stem: stem, outcome: &outcome) }) { return outcome }
         let lock: VideoLock
         do {
-            try FileManager.default.createDirectory(atPath: (stem as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            lock = try VideoLock(stem: stem, output: video ?? masks ?? stem, wait: lockWait, stopped: { stop.isRaised })
+            lock = try phases.time(lockPhase) {
+                try FileManager.default.createDirectory(atPath: (stem as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                return try VideoLock(stem: stem, output: video ?? masks ?? stem, wait: lockWait, stopped: { stop.isRaised })
+            }
         } catch {
             // Another run's video, or an unwritable folder: nothing here is ours to remove.
             outcome.status = stop.isRaised ? .stopped : .failed
             outcome.error = describe(error)
             return outcome
         }
-        defer { lock.release() }
+        defer { phases.time(lockPhase) { lock.release() } }
         // Another run may have finished the video between the first look and the lock.
-        if skipIfDone(input, stem: stem, outcome: &outcome) { return outcome }
-        work(input, stem: stem, video: video, masks: masks, outcome: &outcome)
+        if phases.time(lockPhase, { skipIfDone(input, stem: stem, outcome: &outcome) }) { return outcome }
+        work(input, stem: stem, video: video, masks: masks, outcome: &outcome, phases: &phases)
         return outcome
     }
 
@@ -166,11 +183,16 @@ public final class BatchRunner: @unchecked Sendable {
 
     /// Segments one video (the caller holds its lock) and writes its done-record; a failed or
     /// stopped video leaves no outputs.
-    private func work(_ input: BatchInput, stem: String, video: String?, masks: String?, outcome: inout BatchOutcome) {
+    private func work(_ input: BatchInput, stem: String, video: String?, masks: String?, outcome: inout BatchOutcome,
+                      phases: inout PhaseTimes)
+    {
         let recordPath = DoneRecord.path(forStem: stem)
         do {
-            unlink(recordPath)
+            phases.time(BatchPhase.record.rawValue) { _ = unlink(recordPath) }
+            let segmentStarted = monotonicSeconds()
             let result = try segment(input, video: video, masks: masks)
+            phases.merge(result.phases)
+            phases.add(BatchPhase.close.rawValue, max(0, monotonicSeconds() - segmentStarted - result.phases.total))
             outcome.frames = max(result.framesWritten, result.masksWritten)
             outcome.seconds = result.seconds
             outcome.fps = result.framesPerSecond
@@ -179,9 +201,11 @@ public final class BatchRunner: @unchecked Sendable {
                 BatchRunner.remove(outcome.outputs)
                 return
             }
-            if let fingerprint = DoneRecord.fingerprint(input.source) {
-                try DoneRecord(input: input.source, size: fingerprint.size, modified: fingerprint.modified, settings: settingsHash,
-                               outputs: outcome.outputs, frames: outcome.frames, seconds: result.seconds).write(to: recordPath)
+            try phases.time(BatchPhase.record.rawValue) {
+                if let fingerprint = DoneRecord.fingerprint(input.source) {
+                    try DoneRecord(input: input.source, size: fingerprint.size, modified: fingerprint.modified, settings: settingsHash,
+                                   outputs: outcome.outputs, frames: outcome.frames, seconds: result.seconds).write(to: recordPath)
+                }
             }
         } catch {
             outcome.status = stop.isRaised ? .stopped : .failed

@@ -24,6 +24,8 @@ public final class JobPlan: @unchecked Sendable {
     package let smoothing: Double
     /// Seconds spent loading the model file (0 when a model cache lent it).
     package var modelLoadSeconds = 0.0
+    /// Seconds spent opening the input (demuxer, stream probe, decoder).
+    package var openSeconds = 0.0
 
     /// Resolves the model's input size for `source` (`inputSize`, else the model's own, else 400
     /// on the short side), prepares `model` at it, and resolves `classNames` against its labels.
@@ -61,8 +63,10 @@ public final class JobPlan: @unchecked Sendable {
     {
         // Refused before the input is opened or the model loaded: a device that is not there.
         let compute = try configuration.computePlan()
+        let openStarted = monotonicSeconds()
         let source = try MediaSource(path: configuration.input, formatName: configuration.inputFormat, options: configuration.inputOptions,
                                      decoderThreads: decoderThreads, live: configuration.live, census: census, stop: stop)
+        let openSeconds = monotonicSeconds() - openStarted
         let upright = source.orientation.uprightSize(width: source.width, height: source.height)
         let modelPath = try configuration.modelPath
             ?? DefaultModels.path(named: DefaultModels.name(forUprightWidth: upright.width, height: upright.height))
@@ -88,6 +92,7 @@ public final class JobPlan: @unchecked Sendable {
                       needs: configuration.segmentationNeeds(video: drawsOverlay ?? configuration.rendersFrames),
                       smoothing: configuration.smoothing, batch: compute.batchSize, stop: stop, cache: configuration.preparationCache)
         modelLoadSeconds = models == nil ? loadSeconds : 0
+        self.openSeconds = openSeconds
     }
 
     /// The upright size of the source's pictures.

@@ -243,6 +243,9 @@ public struct SegmentResult: Sendable {
     /// Seconds from the process's start (shared libraries loaded) to the first frame read: what
     /// a user waits for before any work, most of a short clip's run.
     public var startupSeconds: Double?
+    /// Where the run's wall time went, by `RunPhase` (its raw values): the frames, and what was
+    /// spent around them opening and finalising.
+    public var phases = PhaseTimes()
     /// Where the model ran ("cpu", "cuda:0"), the card's name when known, frames per forward
     /// pass, and "float32" or "float16".
     public var device: String = "cpu"
