@@ -16,6 +16,7 @@ public enum Setting: String, CaseIterable, Sendable {
     case half = "half precision"
     case batchSize = "batch size"
     case background
+    case live
 }
 
 /// Text that may name settings. `"\(Setting.overwrite) replaces it"` keeps the setting as a

@@ -19,6 +19,7 @@ enum SettingFlags {
         case .half: "--half"
         case .batchSize: "--batch-size"
         case .background: "--background"
+        case .live: "--live"
         }
     }
 
