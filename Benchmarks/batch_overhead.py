@@ -48,10 +48,12 @@ def one_batch(binary: str, clips: Path, output: Path) -> dict:
     """One `batch --jobs 1`: its wall time and the per-video phases of its report."""
     shutil.rmtree(output, ignore_errors=True)
     started = time.monotonic()
-    subprocess.run([binary, "batch", str(clips), "--output-dir", str(output), "--jobs", "1", "-q"], check=True)
+    subprocess.run([binary, "batch", str(clips), "--output-dir", str(output), "--jobs", "1", "-q"])
     wall = time.monotonic() - started
     report = [json.loads(line) for line in (output / "batch-report.jsonl").read_text().splitlines()]
-    assert all(r["status"] == "done" for r in report), report
+    failed = [r for r in report if r["status"] != "done"]
+    if failed:
+        sys.exit(f"{binary}: {len(failed)} videos not done: {failed[0]}")
     return {"wall": wall, "phases": [r["phases"] for r in report]}
 
 
@@ -79,6 +81,9 @@ def main() -> None:
     parser.add_argument("--size", default="320x240")
     parser.add_argument("--rounds", type=int, default=3)
     arguments = parser.parse_args()
+    # A binary copied out of its checkout (a build kept from before a change) still finds the
+    # bundled models.
+    os.environ.setdefault("VIDEOSEG_MODELS", str(ROOT / "Models"))
     work = Path(tempfile.mkdtemp(prefix="videoseg-batch-overhead-"))
     try:
         make_clips(work / "clips", arguments.clips, arguments.seconds, arguments.size)

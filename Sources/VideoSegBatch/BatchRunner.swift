@@ -39,7 +39,7 @@ public final class BatchRunner: @unchecked Sendable {
     private let running = Locked<[Int: SegmentationPipeline]>([:])
     private let stop = StopFlag()
     private let progressState = Locked(BatchProgress())
-    private let reportLock = NSLock()
+    private let reportFile: BatchReportFile
 
     /// Where the report is written: `batch-report.jsonl` in the output folder unless `reportPath`
     /// says otherwise (the Ray driver gives each task its own and merges them).
@@ -64,6 +64,7 @@ public final class BatchRunner: @unchecked Sendable {
         self.inputs = inputs
         self.outputDirectory = outputDirectory
         self.reportPath = reportPath ?? URL(fileURLWithPath: outputDirectory).appendingPathComponent("batch-report.jsonl").path
+        reportFile = BatchReportFile(path: self.reportPath, inputs: inputs)
         self.jobs = max(1, min(jobs, max(1, inputs.count)))
     }
 
@@ -101,7 +102,7 @@ public final class BatchRunner: @unchecked Sendable {
                         return value
                     }
                     guard index < inputs.count else { return }
-                    let outcome = process(index)
+                    let outcome = process(inputs[index])
                     outcomes.withLock { $0[index] = outcome }
                     progressState.withLock { $0.note(outcome) }
                     let reportStarted = monotonicSeconds()
@@ -128,10 +129,6 @@ public final class BatchRunner: @unchecked Sendable {
 
     /// Whether `requestStop` was called.
     public var isStopping: Bool { stop.isRaised }
-
-    private func process(_ index: Int) -> BatchOutcome {
-        process(inputs[index])
-    }
 
     /// Does one video (any input, not only the runner's own: a `BatchServer`'s jobs) under its
     /// lock, or skips it when its done-record covers it; its outcome says where the time went.
@@ -265,31 +262,9 @@ public final class BatchRunner: @unchecked Sendable {
         for path in outputs { try? FileManager.default.removeItem(atPath: path) }
     }
 
-    /// Rewrites the report with the outcomes so far, in input order, after the lines other
-    /// batches wrote there for videos that are not this batch's: two batches on one output
-    /// folder each keep the other's results (the folder's lock makes each rewrite see the last),
-    /// and this batch's `jobs` threads, which finish videos at once, write one at a time.
+    /// Rewrites the report with the outcomes so far (see `BatchReportFile`).
     private func writeReport() throws {
-        reportLock.lock()
-        defer { reportLock.unlock() }
-        let folder = open((reportPath as NSString).deletingLastPathComponent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if folder >= 0 { flock(folder, LOCK_EX) }
-        defer { if folder >= 0 { close(folder) } }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        var data = Data()
-        let ours = Set(inputs.map(\.source))
-        for line in (FileManager.default.contents(atPath: reportPath) ?? Data()).split(separator: 0x0A) {
-            guard let outcome = try? JSONDecoder().decode(BatchOutcome.self, from: Data(line)), !ours.contains(outcome.input) else { continue }
-            data.append(contentsOf: line)
-            data.append(0x0A)
-        }
-        for index in inputs.indices {
-            guard let outcome = outcomes.current[index] else { continue }
-            data.append(try encoder.encode(outcome))
-            data.append(0x0A)
-        }
-        try AtomicFile.write(data, to: reportPath, durable: false)
+        try reportFile.write(outcomes.current, count: inputs.count)
     }
 }
 
