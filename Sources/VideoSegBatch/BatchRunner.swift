@@ -18,6 +18,8 @@ public struct BatchOutcome: Codable, Equatable, Sendable {
     public var seconds: Double
     public var fps: Double
     public var error: String?
+    /// Seconds per phase of the video (see `BatchPhase`; nil in reports from before phases).
+    public var phases: [String: Double]? = nil
 }
 
 /// Segments many videos with one set of options, in one process: each video's outputs go below
@@ -36,8 +38,7 @@ public final class BatchRunner: Sendable {
     private let running = Locked<[Int: SegmentationPipeline]>([:])
     private let stop = StopFlag()
     private let progressState = Locked(BatchProgress())
-    /// Held while the report is rewritten, so the `jobs` threads write it one at a time.
-    private let reportWriting = Locked(())
+    private let reportFile: BatchReportFile
 
     /// Where the report is written: `batch-report.jsonl` in the output folder unless `reportPath`
     /// says otherwise (the Ray driver gives each task its own and merges them).
@@ -66,6 +67,7 @@ public final class BatchRunner: Sendable {
         self.inputs = inputs
         self.outputDirectory = outputDirectory
         self.reportPath = reportPath ?? URL(fileURLWithPath: outputDirectory).appendingPathComponent("batch-report.jsonl").path
+        reportFile = BatchReportFile(path: self.reportPath, inputs: inputs)
         self.jobs = max(1, min(jobs, max(1, inputs.count)))
     }
 
@@ -103,10 +105,13 @@ public final class BatchRunner: Sendable {
                         return value
                     }
                     guard index < inputs.count else { return }
-                    let outcome = process(index)
+                    let outcome = process(inputs[index])
                     outcomes.withLock { $0[index] = outcome }
                     progressState.withLock { $0.note(outcome) }
+                    let reportStarted = monotonicSeconds()
                     try? writeReport()
+                    let reportSeconds = PhaseTimes.rounded(monotonicSeconds() - reportStarted)
+                    outcomes.withLock { $0[index]?.phases?[BatchPhase.report.rawValue] = reportSeconds }
                 }
             }.start()
         }
@@ -128,33 +133,41 @@ public final class BatchRunner: Sendable {
     /// Whether `requestStop` was called.
     public var isStopping: Bool { stop.isRaised }
 
-    private func process(_ index: Int) -> BatchOutcome {
-        process(inputs[index])
+    /// Does one video (any input, not only the runner's own: a `BatchServer`'s jobs) under its
+    /// lock, or skips it when its done-record covers it; its outcome says where the time went.
+    func process(_ input: BatchInput) -> BatchOutcome {
+        let started = monotonicSeconds()
+        var phases = PhaseTimes()
+        var outcome = process(input, phases: &phases)
+        phases.add(BatchPhase.other.rawValue, max(0, monotonicSeconds() - started - phases.total))
+        outcome.phases = phases.rounded
+        return outcome
     }
 
-    /// Does one video (any input, not only the runner's own: a `BatchServer`'s jobs) under its
-    /// lock, or skips it when its done-record covers it.
-    func process(_ input: BatchInput) -> BatchOutcome {
+    private func process(_ input: BatchInput, phases: inout PhaseTimes) -> BatchOutcome {
+        let lockPhase = BatchPhase.lock.rawValue
         let stem = URL(fileURLWithPath: outputDirectory).appendingPathComponent(input.name).path
         let video = template.output == nil ? nil : stem + ".segmented" + BatchRunner.videoExtension(template)
         let masks = template.masks == nil ? nil : stem + ".masks"
         let outputs = [video, masks].compactMap { $0 }
         var outcome = BatchOutcome(input: input.source, outputs: outputs, status: .done, frames: 0, seconds: 0, fps: 0, error: nil)
-        if skipIfDone(input, stem: stem, outcome: &outcome) { return outcome }
+        if phases.time(lockPhase, { skipIfDone(input, stem: stem, outcome: &outcome) }) { return outcome }
         let lock: VideoLock
         do {
-            try FileManager.default.createDirectory(atPath: (stem as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            lock = try VideoLock(stem: stem, output: video ?? masks ?? stem, wait: lockWait, stopped: { stop.isRaised })
+            lock = try phases.time(lockPhase) {
+                try FileManager.default.createDirectory(atPath: (stem as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                return try VideoLock(stem: stem, output: video ?? masks ?? stem, wait: lockWait, stopped: { stop.isRaised })
+            }
         } catch {
             // Another run's video, or an unwritable folder: nothing here is ours to remove.
             outcome.status = stop.isRaised ? .stopped : .failed
             outcome.error = describe(error)
             return outcome
         }
-        defer { lock.release() }
+        defer { phases.time(lockPhase) { lock.release() } }
         // Another run may have finished the video between the first look and the lock.
-        if skipIfDone(input, stem: stem, outcome: &outcome) { return outcome }
-        work(input, stem: stem, video: video, masks: masks, outcome: &outcome)
+        if phases.time(lockPhase, { skipIfDone(input, stem: stem, outcome: &outcome) }) { return outcome }
+        work(input, stem: stem, video: video, masks: masks, outcome: &outcome, phases: &phases)
         return outcome
     }
 
@@ -170,11 +183,16 @@ public final class BatchRunner: Sendable {
 
     /// Segments one video (the caller holds its lock) and writes its done-record; a failed or
     /// stopped video leaves no outputs.
-    private func work(_ input: BatchInput, stem: String, video: String?, masks: String?, outcome: inout BatchOutcome) {
+    private func work(_ input: BatchInput, stem: String, video: String?, masks: String?, outcome: inout BatchOutcome,
+                      phases: inout PhaseTimes)
+    {
         let recordPath = DoneRecord.path(forStem: stem)
         do {
-            unlink(recordPath)
+            phases.time(BatchPhase.record.rawValue) { _ = unlink(recordPath) }
+            let segmentStarted = monotonicSeconds()
             let result = try segment(input, video: video, masks: masks)
+            phases.merge(result.phases)
+            phases.add(BatchPhase.close.rawValue, max(0, monotonicSeconds() - segmentStarted - result.phases.total))
             outcome.frames = max(result.framesWritten, result.masksWritten)
             outcome.seconds = result.seconds
             outcome.fps = result.framesPerSecond
@@ -183,9 +201,11 @@ public final class BatchRunner: Sendable {
                 BatchRunner.remove(outcome.outputs)
                 return
             }
-            if let fingerprint = FileFingerprint(path: input.source) {
-                try DoneRecord(input: input.source, size: fingerprint.size, modified: fingerprint.modified, settings: settingsHash,
-                               outputs: outcome.outputs, frames: outcome.frames, seconds: result.seconds).write(to: recordPath)
+            try phases.time(BatchPhase.record.rawValue) {
+                if let fingerprint = FileFingerprint(path: input.source) {
+                    try DoneRecord(input: input.source, size: fingerprint.size, modified: fingerprint.modified, settings: settingsHash,
+                                   outputs: outcome.outputs, frames: outcome.frames, seconds: result.seconds).write(to: recordPath)
+                }
             }
         } catch {
             outcome.status = stop.isRaised ? .stopped : .failed
@@ -245,33 +265,9 @@ public final class BatchRunner: Sendable {
         for path in outputs { try? FileManager.default.removeItem(atPath: path) }
     }
 
-    /// Rewrites the report with the outcomes so far, in input order, after the lines other
-    /// batches wrote there for videos that are not this batch's: two batches on one output
-    /// folder each keep the other's results (the folder's lock makes each rewrite see the last),
-    /// and this batch's `jobs` threads, which finish videos at once, write one at a time.
+    /// Rewrites the report with the outcomes so far (see `BatchReportFile`).
     private func writeReport() throws {
-        try reportWriting.withLock { _ in try rewriteReport() }
-    }
-
-    private func rewriteReport() throws {
-        let folder = open((reportPath as NSString).deletingLastPathComponent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if folder >= 0 { flock(folder, LOCK_EX) }
-        defer { if folder >= 0 { close(folder) } }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        var data = Data()
-        let ours = Set(inputs.map(\.source))
-        for line in (FileManager.default.contents(atPath: reportPath) ?? Data()).split(separator: 0x0A) {
-            guard let outcome = try? JSONDecoder().decode(BatchOutcome.self, from: Data(line)), !ours.contains(outcome.input) else { continue }
-            data.append(contentsOf: line)
-            data.append(0x0A)
-        }
-        for index in inputs.indices {
-            guard let outcome = outcomes.current[index] else { continue }
-            data.append(try encoder.encode(outcome))
-            data.append(0x0A)
-        }
-        try AtomicFile.write(data, to: reportPath, durable: false)
+        try reportFile.write(outcomes.current, count: inputs.count)
     }
 }
 

@@ -17,6 +17,7 @@ public enum Setting: String, CaseIterable, Sendable {
     case batchSize = "batch size"
     case background
     case subject
+    case live
 }
 
 /// Text that may name settings. `"\(Setting.overwrite) replaces it"` keeps the setting as a

@@ -29,6 +29,7 @@ package final class VideoSink: @unchecked Sendable {
     private let audioInputTimeBase: AVRational
     private let packet: UnsafeMutablePointer<AVPacket>
     private var finished = false
+    private var flushed = false
     let isLive: Bool
     /// Held on the temporary file while this sink writes it (see `RunLock`).
     private var lock: RunLock?
@@ -189,13 +190,27 @@ package final class VideoSink: @unchecked Sendable {
         }
     }
 
-    /// Flushes the encoder, writes the trailer and renames the file into place. When that
+    /// Encodes and muxes what the encoders still hold (the video encoder's look-ahead frames,
+    /// the audio transcoder's last samples); `finish` does it when nobody did before. When that
     /// fails the partial file is removed and the error thrown.
-    package func finish() throws {
+    package func flush() throws {
+        guard !flushed else { return }
+        flushed = true
         do {
             try audioTranscoder?.finish { try muxAudio($0, from: $1) }
             audioTranscoder = nil
             try send(nil)
+        } catch {
+            releaseAll(removeFile: true)
+            throw error
+        }
+    }
+
+    /// Flushes the encoder (see `flush`), writes the trailer and renames the file into place.
+    /// When that fails the partial file is removed and the error thrown.
+    package func finish() throws {
+        try flush()
+        do {
             let trailer = av_write_trailer(formatContext)
             if trailer < 0 { throw VideoSegError.writeFailed(path: path, reason: ffmpegErrorString(trailer)) }
             if let io = formatContext?.pointee.pb, io.pointee.error < 0 {

@@ -27,6 +27,12 @@ public final class JobPlan: Sendable {
         set { loadSeconds.withLock { $0 = newValue } }
     }
     private let loadSeconds = Locked(0.0)
+    /// Seconds spent opening the input (demuxer, stream probe, decoder).
+    package var openSeconds: Double {
+        get { openTime.current }
+        set { openTime.withLock { $0 = newValue } }
+    }
+    private let openTime = Locked(0.0)
 
     /// Resolves the model's input size for `source` (`inputSize`, else the model's own, else 400
     /// on the short side), prepares `model` at it, and resolves `classNames` against its labels.
@@ -64,8 +70,10 @@ public final class JobPlan: Sendable {
     {
         // Refused before the input is opened or the model loaded: a device that is not there.
         let compute = try configuration.computePlan()
+        let openStarted = monotonicSeconds()
         let source = try MediaSource(path: configuration.input, formatName: configuration.inputFormat, options: configuration.inputOptions,
                                      decoderThreads: decoderThreads, live: configuration.live, census: census, stop: stop)
+        let openSeconds = monotonicSeconds() - openStarted
         let upright = source.orientation.uprightSize(width: source.width, height: source.height)
         let modelPath = try configuration.modelPath
             ?? DefaultModels.path(named: DefaultModels.name(forUprightWidth: upright.width, height: upright.height))
@@ -91,6 +99,7 @@ public final class JobPlan: Sendable {
                       needs: configuration.segmentationNeeds(video: drawsOverlay ?? configuration.rendersFrames),
                       smoothing: configuration.smoothing, batch: compute.batchSize, stop: stop, cache: configuration.preparationCache)
         modelLoadSeconds = models == nil ? loadSeconds : 0
+        self.openSeconds = openSeconds
     }
 
     /// The upright size of the source's pictures.

@@ -91,8 +91,15 @@ package final class PipelineOutputs: Sendable {
     }
 
     /// Finalises everything, or after `error` keeps what was written playable (unless the
-    /// output itself is what failed) and rethrows it.
-    package func finish(after error: Error?) throws {
+    /// output itself is what failed) and rethrows it. `phases` gets the time of the encoder's
+    /// flush (`RunPhase.flush`) apart from the rest (`RunPhase.finish`).
+    package func finish(after error: Error?, phases: inout PhaseTimes) throws {
+        let started = monotonicSeconds()
+        var flushSeconds = 0.0
+        defer {
+            phases.add(RunPhase.flush.rawValue, flushSeconds)
+            phases.add(RunPhase.finish.rawValue, monotonicSeconds() - started - flushSeconds)
+        }
         virtualCamera?.closeDevice()
         if let error {
             let outputFailed: Bool
@@ -104,6 +111,11 @@ package final class PipelineOutputs: Sendable {
             throw error
         }
         do {
+            if let sink {
+                let flushStarted = monotonicSeconds()
+                defer { flushSeconds = monotonicSeconds() - flushStarted }
+                try sink.flush()
+            }
             try sink?.finish()
         } catch {
             masks?.abandon()

@@ -96,6 +96,7 @@ public struct SegmentConfiguration: Sendable {
             throw VideoSegError.invalidOption("nothing to write: give an output video, masks, or both")
         }
         if let virtualCamera {
+            if let problem = SegmentConfiguration.virtualCameraProblem(live: live) { throw VideoSegError.invalidOption(problem) }
             if style.needsAlpha {
                 throw VideoSegError.invalidOption(
                     "\(Setting.virtualCamera): \(Setting.style) \(style.mode.rawValue) needs an alpha channel, which a camera cannot carry; use blend, mask, blur, pixelate, replace or matte")
@@ -121,6 +122,12 @@ public struct SegmentConfiguration: Sendable {
     public static func batchProblem(_ batchSize: Int?, live: Bool) -> SettingMessage? {
         guard live, let batchSize, batchSize > 1 else { return nil }
         return "\(Setting.batchSize) \(batchSize): live input runs one frame at a time (keep-latest); leave \(Setting.batchSize) out"
+    }
+
+    /// Why a virtual camera cannot be fed, or nil: it takes live input only, which arrives at
+    /// its own pace; a recorded video would be played into the camera as fast as it decodes.
+    public static func virtualCameraProblem(live: Bool) -> SettingMessage? {
+        live ? nil : "\(Setting.virtualCamera) takes live input only (\(Setting.live)): a recorded video would reach the camera as fast as it decodes, not at its own pace"
     }
 
     public func computePlan(_ support: CUDASupport = .current) throws -> ComputePlan {
@@ -255,6 +262,9 @@ public struct SegmentResult: Sendable {
     /// Seconds from the process's start (shared libraries loaded) to the first frame read: what
     /// a user waits for before any work, most of a short clip's run.
     public var startupSeconds: Double?
+    /// Where the run's wall time went, by `RunPhase` (its raw values): the frames, and what was
+    /// spent around them opening and finalising.
+    public var phases = PhaseTimes()
     /// Where the model ran ("cpu", "cuda:0"), the card's name when known, frames per forward
     /// pass, and "float32" or "float16".
     public var device: String = "cpu"

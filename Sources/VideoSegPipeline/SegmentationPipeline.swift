@@ -54,20 +54,61 @@ public final class SegmentationPipeline: Sendable {
     /// Runs the whole job and returns when every stage thread has ended.
     public func run() throws -> SegmentResult {
         let config = configuration
-        try config.checkOutputs()
+        var phases = PhaseTimes()
+        try phases.time(RunPhase.check.rawValue) { try config.checkOutputs() }
+        let planStarted = monotonicSeconds()
         let plan = try JobPlan(configuration: config, census: census, stop: stop, models: models)
+        phases.add(RunPhase.open.rawValue, plan.openSeconds)
+        phases.add(RunPhase.model.rawValue, monotonicSeconds() - planStarted - plan.openSeconds)
         defer { models?.checkin(plan.model) }
         let policy = config.live ? InputPolicy.live : InputPolicy.recorded
         try stop.throwIfRaised()
         let subjectSetup = try makeSubjectSetup(plan: plan)
-        let outputs = try PipelineOutputs(plan: plan, configuration: config, policy: policy, stop: stop)
+        let outputs = try phases.time(RunPhase.outputs.rawValue) {
+            try PipelineOutputs(plan: plan, configuration: config, policy: policy, stop: stop)
+        }
         progressState.withLock { $0.framesExpected = config.expectedFrames(estimate: plan.source.estimatedFrameCount) }
 
         let threads = StageThreads(injectedFailure: injectedFailure)
         running.withLock { $0 = threads }
         let completion = FrameCompletion(branches: outputs.branchCount, progress: progressState, observer: config.observer)
-        let depth = config.queueDepth
         let virtualCameraSkipped = Locked(0)
+        let source = launchStages(plan: plan, subject: subjectSetup, outputs: outputs, policy: policy, threads: threads,
+                                  completion: completion, virtualCameraSkipped: virtualCameraSkipped)
+        let startupSeconds = secondsSinceProcessStart()
+        let cpuAtStart = processCPUSeconds()
+        let failure = threads.wait()
+        let runCPUSeconds = processCPUSeconds() - cpuAtStart
+        let seconds = monotonicSeconds() - completion.started
+        phases.add(RunPhase.frames.rawValue, seconds)
+        if failure == nil && source.framesDecoded == 0 {
+            // Nothing decoded is not a result: leave nothing behind and say why.
+            outputs.discard()
+            throw stop.isRaised ? VideoSegError.stopped : VideoSegError.notAVideo(path: config.input, reason: "no video frame could be decoded")
+        }
+        try outputs.finish(after: failure, phases: &phases)
+        progressState.withLock { $0.seconds = seconds }
+        var result = SegmentResult(plan: plan, outputs: outputs, source: source, progress: progressState.current, seconds: seconds,
+                                   interrupted: stop.isRaised, stageSeconds: threads.busySeconds, output: config.output,
+                                   maskDirectory: config.masks?.directory, virtualCameraSkipped: virtualCameraSkipped.current)
+        result.startupSeconds = startupSeconds
+        result.runCPUSeconds = runCPUSeconds
+        result.stageTimings = Dictionary(uniqueKeysWithValues: threads.stageTimings.map { ($0.key.rawValue, $0.value) })
+        result.phases = phases
+        if subjectSetup.choice.choosesOne || subject.status.losses > 0 {
+            result.warnings += subject.warnings
+            result.subject = subject.status
+        }
+        return result
+    }
+
+    /// Starts every stage: the source, the model's, the video branch's and the masks'; returns
+    /// the source stage, for its counts once the threads have ended.
+    private func launchStages(plan: JobPlan, subject: SubjectSetup, outputs: PipelineOutputs, policy: InputPolicy, threads: StageThreads,
+                              completion: FrameCompletion, virtualCameraSkipped: Locked<Int>) -> SourceStage
+    {
+        let config = configuration
+        let depth = config.queueDepth
         let videoBranch = launchVideoBranch(plan: plan, outputs: outputs, threads: threads, completion: completion, depth: depth,
                                             virtualCameraSkipped: virtualCameraSkipped)
         var maskBranch: Outlet<SegmentedFrame>?
@@ -76,37 +117,14 @@ public final class SegmentationPipeline: Sendable {
             threads.launch(MaskStage(writer: writer), from: toMasks, to: .end(completion))
             maskBranch = .queue(toMasks)
         }
-        let sourceOutlet = launchModelStages(plan: plan, subject: subjectSetup, policy: policy, threads: threads, depth: depth,
+        let sourceOutlet = launchModelStages(plan: plan, subject: subject, policy: policy, threads: threads, depth: depth,
                                              to: Outlet.branches(video: videoBranch, masks: maskBranch))
         let source = SourceStage(source: plan.source, policy: policy, maxFrames: config.maxFrames, duration: config.duration,
                                  stop: stop, progress: progressState, injectedFailure: injectedFailure)
         threads.launch(.source, closing: sourceOutlet.close) {
             try source.run(into: sourceOutlet) { threads.addBusy(.source, since: $0) }
         }
-
-        let startupSeconds = secondsSinceProcessStart()
-        let cpuAtStart = processCPUSeconds()
-        let failure = threads.wait()
-        let runCPUSeconds = processCPUSeconds() - cpuAtStart
-        let seconds = monotonicSeconds() - completion.started
-        if failure == nil && source.framesDecoded == 0 {
-            // Nothing decoded is not a result: leave nothing behind and say why.
-            outputs.discard()
-            throw stop.isRaised ? VideoSegError.stopped : VideoSegError.notAVideo(path: config.input, reason: "no video frame could be decoded")
-        }
-        try outputs.finish(after: failure)
-        progressState.withLock { $0.seconds = seconds }
-        var result = SegmentResult(plan: plan, outputs: outputs, source: source, progress: progressState.current, seconds: seconds,
-                                   interrupted: stop.isRaised, stageSeconds: threads.busySeconds, output: config.output,
-                                   maskDirectory: config.masks?.directory, virtualCameraSkipped: virtualCameraSkipped.current)
-        result.startupSeconds = startupSeconds
-        if subjectSetup.choice.choosesOne || subject.status.losses > 0 {
-            result.warnings += subject.warnings
-            result.subject = subject.status
-        }
-        result.runCPUSeconds = runCPUSeconds
-        result.stageTimings = Dictionary(uniqueKeysWithValues: threads.stageTimings.map { ($0.key.rawValue, $0.value) })
-        return result
+        return source
     }
 
     /// Starts preprocessing and inference, fused behind a one-frame slot for live input (the

@@ -24,10 +24,7 @@ struct CameraCommand: ParsableCommand {
 
     @OptionGroup var preview: PreviewOptions
 
-    @Option(name: .long, help: ArgumentHelp(
-        "Also write each processed frame to this V4L2 output device (v4l2loopback), yuv420p or yuyv422 at the capture size; records nothing unless -o is given.",
-        valueName: "device"))
-    var virtualCamera: String?
+    @OptionGroup var virtualCamera: VirtualCameraOptions
 
     @Option(name: .long, help: ArgumentHelp("Capture size, e.g. 640x480 (default: the device's).", valueName: "WxH"))
     var videoSize: String?
@@ -57,10 +54,8 @@ struct CameraCommand: ParsableCommand {
         }
         var configuration: SegmentConfiguration
         do {
-            // With a virtual camera, a recording only when asked for.
-            let defaultOutput: String? = virtualCamera == nil ? CameraCommand.defaultOutput() : nil
-            configuration = try job.configuration(input: device, defaultOutput: defaultOutput)
-            configuration.virtualCamera = virtualCamera
+            configuration = try job.configuration(input: device, defaultOutput: virtualCamera.defaultOutput(CameraCommand.defaultOutput()))
+            virtualCamera.apply(to: &configuration)
             if let duration, duration <= 0 { throw VideoSegError.invalidOption("--duration must be positive") }
         } catch {
             throw ExitStatus.report(error)

@@ -7,7 +7,11 @@ struct SegmentCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "segment",
         abstract: "Segment a video file and write an annotated video and/or masks.",
-        discussion: "Default output: <input-stem>.segmented.mp4 in the current folder.")
+        discussion: """
+            Default output: <input-stem>.segmented.mp4 in the current folder. With --live and \
+            --virtual-camera, the processed frames go to a V4L2 output device (v4l2loopback), as \
+            `camera` sends them, and nothing is recorded unless -o is given.
+            """)
 
     @Argument(help: "Any video file FFmpeg reads (or, with --live, any FFmpeg input URL).")
     var input: String
@@ -15,6 +19,8 @@ struct SegmentCommand: ParsableCommand {
     @OptionGroup var job: JobOptions
 
     @OptionGroup var preview: PreviewOptions
+
+    @OptionGroup var virtualCamera: VirtualCameraOptions
 
     @Flag(name: .long, help: "Leave the audio out.")
     var noAudio = false
@@ -29,12 +35,14 @@ struct SegmentCommand: ParsableCommand {
         if let problem = SegmentConfiguration.batchProblem(job.deviceOptions.batchSize, live: live) {
             throw ValidationError(SettingFlags.text(problem))
         }
+        try virtualCamera.validate(live: live)
     }
 
     func run() throws {
         var configuration: SegmentConfiguration
         do {
-            configuration = try job.configuration(input: input, defaultOutput: SegmentCommand.defaultOutput(for: input))
+            configuration = try job.configuration(input: input, defaultOutput: virtualCamera.defaultOutput(SegmentCommand.defaultOutput(for: input)))
+            virtualCamera.apply(to: &configuration)
         } catch {
             throw ExitStatus.report(error)
         }

@@ -20,6 +20,7 @@ enum SettingFlags {
         case .batchSize: "--batch-size"
         case .background: "--background"
         case .subject: "--subject"
+        case .live: "--live"
         }
     }
 

@@ -44,6 +44,12 @@ extension EndToEnd {
             #expect(statuses(try report(out)) == ["clip0.mp4": "done", "clip1.mp4": "done", "turned.mp4": "done", "broken.mp4": "failed",
                                                   "still.png": "done"])
             #expect(try report(out).first { ($0["input"] as? String)?.hasSuffix("broken.mp4") == true }?["error"] as? String != nil)
+            // Every line says where the video's time went, the report's own rewrite included.
+            for line in try report(out) {
+                let phases = line["phases"] as? [String: Double] ?? [:]
+                #expect(phases["lock"] != nil && phases["report"] != nil, "\(line)")
+                if line["status"] as? String == "done" { #expect(phases["frames"] != nil && phases["finish"] != nil, "\(line)") }
+            }
 
             // The same frames as `segment` writes for the clip alone.
             let alone = scratch.path("alone.mp4")

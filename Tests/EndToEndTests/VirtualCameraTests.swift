@@ -153,5 +153,74 @@ extension EndToEnd {
                 && cutout.stderr.contains("use blend, mask, blur, pixelate, replace or matte"), "\(cutout.stderr)")
             #expect(scratch.contents() == ["channels.pt"], "\(scratch.contents())")
         }
+
+        /// Runs `segment ARGUMENTS` under the fake devices, the output device recording into `scratch`.
+        func segment(_ arguments: [String], scratch: Scratch) throws -> ProcessOutput {
+            try #require(!fakeCameraLibrary.isEmpty, "the fake camera library did not build")
+            let environment = ["FAKE_V4L2_OUTPUT_STATS": scratch.path("device-out.json"), "FAKE_V4L2_OUTPUT_RECORD": scratch.path("device-out.raw")]
+            return try runProcess(videosegBinary, ["segment"] + arguments, environment: fakeCameraEnvironment(environment), timeout: 120)
+        }
+
+        /// `segment --live --virtual-camera`: a stream a live encoder writes into a FIFO in real
+        /// time (50 frames: a red third and green two thirds, lossless) goes to the output
+        /// device as `camera` sends it: every captured frame processed or dropped, every processed
+        /// one written or skipped, at the stream's size, the green tinted and the red untouched.
+        @Test func aLiveStreamReachesTheDevice() throws {
+            let scratch = try Scratch()
+            let model = try makeChannelModel(in: scratch, inputSize: .fixed(width: 160, height: 120))
+            let fifo = scratch.path("stream.nut"), statsPath = scratch.path("stats.json")
+            try #require(mkfifo(fifo, 0o644) == 0)
+            let writer = Process()
+            writer.executableURL = URL(fileURLWithPath: "/usr/bin/ffmpeg")
+            writer.arguments = ["-v", "error", "-nostdin", "-re", "-f", "lavfi", "-i", "color=c=red:s=64x120:r=25", "-f", "lavfi",
+                                "-i", "color=c=0x00FF00:s=96x120:r=25", "-filter_complex", "[0][1]hstack", "-t", "2",
+                                "-c:v", "rawvideo", "-pix_fmt", "yuv420p", "-f", "nut", "-y", fifo]
+            try writer.run()
+            let result = try segment([fifo, "--live", "--virtual-camera", Self.device, "--edges", "hard", "--model", model, "--threads", "1",
+                                      "--stats-json", statsPath], scratch: scratch)
+            writer.waitUntilExit()
+            try #require(result.status == 0, "\(result.stderr)")
+            #expect(result.stderr.contains("-> virtual camera \(Self.device)"), "\(result.stderr)")
+            // Nothing recorded without -o: no <stem>.segmented.mp4, no hidden partial file.
+            #expect(scratch.contents() == ["channels.pt", "device-out.json", "device-out.raw", "stats.json", "stream.nut"], "\(scratch.contents())")
+            let ours = try stats(statsPath)
+            let device = try received(scratch)
+            #expect(device.stats["width"] as? Int == 160 && device.stats["height"] as? Int == 120)
+            #expect(device.stats["fourcc"] as? String == "YU12" && device.stats["frame_size"] as? Int == 160 * 120 * 3 / 2)
+            #expect(device.stats["bad_writes"] as? Int == 0 && device.stats["formats_set"] as? Int == 1)
+            let processed = try #require(ours["frames_processed"] as? Int), dropped = try #require(ours["frames_dropped"] as? Int)
+            #expect(ours["frames_captured"] as? Int == 50 && processed + dropped == 50, "\(ours)")
+            let written = try #require(ours["virtual_camera_frames"] as? Int), skipped = try #require(ours["virtual_camera_skipped"] as? Int)
+            #expect(device.frames.count == written && written + skipped == processed)
+            #expect(written >= 25, "written \(written), skipped \(skipped) of \(processed)")
+            #expect(ours["frames"] as? Int == 0 && ours["output"] is NSNull)
+            let width = 160, height = 120
+            for frame in device.frames {
+                func yuv(_ x: Int, _ y: Int) -> [Int] {
+                    let chroma = (y / 2) * (width / 2) + x / 2
+                    return [Int(frame[y * width + x]), Int(frame[width * height + chroma]), Int(frame[width * height * 5 / 4 + chroma])]
+                }
+                func blend(_ value: [Int], _ color: [Int]) -> [Int] { zip(value, color).map { ($0 * 128 + $1 * 128 + 128) >> 8 } }
+                #expect(yuv(30, 60) == [81, 90, 240])
+                #expect(yuv(110, 60) == blend([145, 54, 34], [49, 109, 184]))
+            }
+        }
+
+        /// A recorded video would reach a camera as fast as it decodes: refused, one line, before
+        /// anything is opened; `camera` and `segment --live` share the option and its wording.
+        @Test func aVirtualCameraWithoutLiveIsAUsageError() throws {
+            let scratch = try Scratch()
+            let input = scratch.path("in.mkv")
+            try ffmpeg(["-f", "lavfi", "-i", "testsrc=size=64x48:rate=25", "-frames:v", "2", "-c:v", "ffv1", input])
+            let result = try segment([input, "--virtual-camera", Self.device, "--model", try makeChannelModel(in: scratch)], scratch: scratch)
+            #expect(result.status == 64, "\(result.stderr)")
+            let first = result.stderr.split(separator: "\n").first.map(String.init) ?? ""
+            #expect(first == "Error: --virtual-camera takes live input only (--live): a recorded video would reach the camera as fast as it decodes, not at its own pace",
+                    "\(result.stderr)")
+            #expect(scratch.contents() == ["channels.pt", "in.mkv"], "\(scratch.contents())")
+            let help = try videoseg(["segment", "--help"]).stdout, cameraHelp = try videoseg(["camera", "--help"]).stdout
+            let option = "--virtual-camera <device>"
+            #expect(help.contains(option) && cameraHelp.contains(option))
+        }
     }
 }

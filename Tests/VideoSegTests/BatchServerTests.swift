@@ -95,6 +95,32 @@ import Testing
         #expect(try answers(to: #"{"input": "\#(Self.picture("red"))"}"# + "\n").isEmpty)
     }
 
+    /// Each video's line says where its time went: every phase of the run and of the batch's
+    /// steps, the frames phase being the run's `seconds`, the model loaded by the first video only
+    /// (the second borrows it prepared), and the phases adding up to no more than the video's wall time.
+    @Test func aReportLineBreaksTheVideosTimeIntoPhases() throws {
+        let lines = [#"{"input": "\#(Self.picture("red"))", "name": "one"}"#, #"{"input": "\#(Self.picture("blue"))", "name": "two"}"#]
+        var walls: [Double] = []
+        var replies: [[String: Any]] = []
+        for line in lines {
+            let started = monotonicSeconds()
+            replies += try answers(to: line + "\n")
+            walls.append(monotonicSeconds() - started)
+        }
+        try #require(replies.count == 2)
+        let expected = Set(RunPhase.allCases.map(\.rawValue) + BatchPhase.allCases.map(\.rawValue)).subtracting([BatchPhase.report.rawValue])
+        for (reply, wall) in zip(replies, walls) {
+            let phases = try #require(reply["phases"] as? [String: Double])
+            #expect(Set(phases.keys) == expected, "\(phases.keys.sorted())")
+            #expect(phases.values.allSatisfy { $0 >= 0 })
+            #expect(abs((phases["frames"] ?? -1) - (reply["seconds"] as? Double ?? 0)) < 0.0002)
+            #expect(phases.values.reduce(0, +) <= wall + 0.001, "\(phases) in \(wall) s")
+        }
+        let first = try #require(replies[0]["phases"] as? [String: Double]), second = try #require(replies[1]["phases"] as? [String: Double])
+        #expect(second["model"]! < first["model"]!, "the second video borrows the prepared model: \(first) then \(second)")
+        #expect(runner.modelsLoaded == 1)
+    }
+
     @Test func namesMustStayBelowTheOutputFolder() {
         #expect(BatchServer.nameProblem("a/b.mov") == nil)
         for bad in ["", "/abs", "a/../b", "./a", "a//b", "a/"] {
