@@ -58,34 +58,52 @@ struct ForegroundWeights {
     }
 
     /// Soft weights a row at a time: the probability interpolated down the map once per row,
-    /// then across per sample; runs where both cells agree (all background, all foreground)
-    /// need no arithmetic.
+    /// then across per sample. A pair of neighbouring cells whose every value between rounds to
+    /// one weight (all background, all person: most of a frame) gives it without arithmetic.
     private mutating func fillSoft(_ foreground: UnsafePointer<Float>, sampler: BilinearSampler) {
         let width = self.width, length = sampler.lineLength
-        var line = [Float](repeating: 0, count: length)
+        var line = [Float](repeating: 0, count: length), levels = [Int32](repeating: -1, count: length)
         let first = sampler.columnLineIndices.first
         values.withUnsafeMutableBufferPointer { output in
             line.withUnsafeMutableBufferPointer { line in
-                first.withUnsafeBufferPointer { first in
-                    sampler.columns.withUnsafeBufferPointer { columns in
-                        for y in 0..<height {
-                            let tap = sampler.rows[y]
-                            for j in 0..<length {
-                                let offset = sampler.lineOffset(j)
-                                let a = foreground[tap.first + offset], b = foreground[tap.second + offset]
-                                line[j] = a + (b - a) * tap.weight
-                            }
-                            let row = output.baseAddress! + y * width
-                            for x in 0..<width {
-                                let j0 = Int(first[x])
-                                let a = line[j0], b = line[min(j0 + 1, length - 1)]
-                                let p = a == b ? a : a + (b - a) * columns[x].weight
-                                row[x] = UInt16(min(256, max(0, p * 256 + 0.5)))
+                levels.withUnsafeMutableBufferPointer { levels in
+                    first.withUnsafeBufferPointer { first in
+                        sampler.columns.withUnsafeBufferPointer { columns in
+                            for y in 0..<height {
+                                let tap = sampler.rows[y]
+                                for j in 0..<length {
+                                    let offset = sampler.lineOffset(j)
+                                    let a = foreground[tap.first + offset], b = foreground[tap.second + offset]
+                                    line[j] = a + (b - a) * tap.weight
+                                }
+                                for j in 0..<length { levels[j] = ForegroundWeights.level(line[j], line[min(j + 1, length - 1)]) }
+                                let row = output.baseAddress! + y * width
+                                for x in 0..<width {
+                                    let j0 = Int(first[x])
+                                    if levels[j0] >= 0 {
+                                        row[x] = UInt16(truncatingIfNeeded: levels[j0])
+                                        continue
+                                    }
+                                    let a = line[j0], b = line[min(j0 + 1, length - 1)]
+                                    let p = a == b ? a : a + (b - a) * columns[x].weight
+                                    row[x] = UInt16(min(256, max(0, p * 256 + 0.5)))
+                                }
                             }
                         }
                     }
                 }
             }
         }
+    }
+
+    /// The weight every probability between `a` and `b` rounds to, when they all round to one
+    /// (with a margin far beyond the interpolation's float rounding); else −1.
+    @inline(__always)
+    static func level(_ a: Float, _ b: Float) -> Int32 {
+        let low = min(a, b) * 256 + 0.5, high = max(a, b) * 256 + 0.5
+        if high < 0.999 { return 0 }
+        if low >= 256.001 { return 256 }
+        let floor = low.rounded(.down)
+        return low - floor > 1e-3 && high - floor < 0.999 ? Int32(floor) : -1
     }
 }

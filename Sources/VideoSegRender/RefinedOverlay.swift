@@ -11,6 +11,8 @@ final class RefinedOverlay {
     private let refiner = EdgeRefiner()
     private var weights: [ForegroundWeights]
     private let samplers: [BilinearSampler]
+    /// The nearest cells of luma and chroma samples, for the tint's colour.
+    private let nearest: [NearestCells]
     private let layout: FrameLayout
     private let alpha: Float
     private let tinted: [Bool]
@@ -18,6 +20,7 @@ final class RefinedOverlay {
     init(layout: FrameLayout, luma: BilinearSampler, chroma: BilinearSampler, style: OverlayStyle, classCount: Int) {
         self.layout = layout
         samplers = [luma, chroma]
+        nearest = [NearestCells(luma), NearestCells(chroma)]
         weights = [ForegroundWeights(width: luma.columns.count, height: luma.rows.count),
                    ForegroundWeights(width: chroma.columns.count, height: chroma.rows.count)]
         alpha = Float(max(0, min(1, style.alpha)))
@@ -32,7 +35,7 @@ final class RefinedOverlay {
                                                                    stepY: planes[0].stride, bitDepth: layout.bitDepth))
         weights[1].subsample(weights[0], log2Width: layout.log2ChromaWidth, log2Height: layout.log2ChromaHeight)
         for (index, plane) in planes.prefix(3).enumerated() {
-            draw(plane, colors: cellColors(tables, plane: index), weights: weights[index == 0 ? 0 : 1], sampler: samplers[index == 0 ? 0 : 1])
+            draw(plane, colors: cellColors(tables, plane: index), weights: weights[index == 0 ? 0 : 1], cells: nearest[index == 0 ? 0 : 1])
         }
     }
 
@@ -51,28 +54,31 @@ final class RefinedOverlay {
         return colors
     }
 
-    private func draw(_ plane: PlaneView, colors: [Float], weights: ForegroundWeights, sampler: BilinearSampler) {
-        let sixteenBit = layout.bitDepth > 8, alpha = self.alpha
+    private func draw(_ plane: PlaneView, colors: [Float], weights: ForegroundWeights, cells: NearestCells) {
+        if layout.bitDepth > 8 {
+            draw(plane, as: UInt16.self, colors: colors, weights: weights, cells: cells)
+        } else {
+            draw(plane, as: UInt8.self, colors: colors, weights: weights, cells: cells)
+        }
+    }
+
+    /// Mixes the tint into one plane of `Sample`s: untouched where the weight is 0.
+    private func draw<Sample: FixedWidthInteger & UnsignedInteger>(_ plane: PlaneView, as: Sample.Type, colors: [Float],
+                                                                    weights: ForegroundWeights, cells: NearestCells)
+    {
+        let alpha = self.alpha, largest = Float(Sample.max), width = weights.width
         colors.withUnsafeBufferPointer { colors in
             weights.values.withUnsafeBufferPointer { weight in
-                sampler.columns.withUnsafeBufferPointer { columns in
+                cells.columns.withUnsafeBufferPointer { columns in
                     for y in 0..<weights.height {
-                        let tap = sampler.rows[y]
-                        let rowCells = tap.weight < 0.5 ? tap.first : tap.second
-                        let row = plane.pixels + y * plane.stride
-                        for x in 0..<weights.width {
-                            let r = weight[y * weights.width + x]
+                        let rowColors = colors.baseAddress! + cells.rows[y], rowWeights = weight.baseAddress! + y * width
+                        let samples = (plane.pixels + y * plane.stride).assumingMemoryBound(to: Sample.self)
+                        for x in 0..<width {
+                            let r = rowWeights[x]
                             if r == 0 { continue }
-                            let column = columns[x]
-                            let color = colors[rowCells + (column.weight < 0.5 ? column.first : column.second)]
-                            let w = alpha * Float(r)
-                            if sixteenBit {
-                                let samples = row.assumingMemoryBound(to: UInt16.self)
-                                samples[x] = UInt16(min(65535, (Float(samples[x]) * (256 - w) + color * w) * (1 / 256) + 0.5))
-                            } else {
-                                let samples = row.assumingMemoryBound(to: UInt8.self)
-                                samples[x] = UInt8(min(255, (Float(samples[x]) * (256 - w) + color * w) * (1 / 256) + 0.5))
-                            }
+                            let color = rowColors[Int(columns[x])], w = alpha * Float(r)
+                            // Through Int32: a generic integer's init from Float takes the float apart bit by bit.
+                            samples[x] = Sample(truncatingIfNeeded: Int32(min(largest, (Float(samples[x]) * (256 - w) + color * w) * (1 / 256) + 0.5)))
                         }
                     }
                 }

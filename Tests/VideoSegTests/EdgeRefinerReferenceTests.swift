@@ -1,0 +1,138 @@
+import Testing
+
+@testable import VideoSegCore
+@testable import VideoSegModel
+@testable import VideoSegRender
+
+/// The edge refiner's shortcuts (integer sums, certain blocks filled without the guide, certain
+/// pairs of cells filled without interpolating) against the filter written out plainly, sample
+/// by sample: the same weights, up to float rounding.
+@Suite struct EdgeRefinerReferenceTests {
+    /// A picture with edges, gradients and texture, and a weight with ramps, both pseudo-random.
+    struct Scene {
+        let width: Int, height: Int
+        var luma: [UInt8] = [], weights: [UInt16] = []
+
+        /// `flat`: one grey, so the filtered weight is the coarse one and ramps slowly through
+        /// the levels where the output first leaves 0 and reaches 256.
+        init(width: Int, height: Int, seed: UInt64, flat: Bool = false) {
+            self.width = width
+            self.height = height
+            var state = seed
+            func noise() -> Int {
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                return Int(state >> 59)
+            }
+            for y in 0..<height {
+                for x in 0..<width {
+                    let inside = (x - width / 2) * (x - width / 2) + (y - height / 2) * (y - height / 2) * 4 < width * width / 9
+                    luma.append(flat ? 100 : UInt8((inside ? 190 : 30 + x % 50) + noise()))
+                    // The coarse weight: a disc a few samples off the picture's, with a ramp; and
+                    // in the top rows a gentle ramp where the picture has no edge to snap to.
+                    let distance = Double((x - width / 2 - 4) * (x - width / 2 - 4) + (y - height / 2) * (y - height / 2) * 4).squareRoot()
+                    let disc = (Double(width) / 3 - distance) * 20 + 128, ramp = y < height / 4 ? Double(x - width / 2) * 4 + 128 : 0
+                    weights.append(UInt16(max(0, min(256, max(disc, ramp)))))
+                }
+            }
+        }
+    }
+
+    /// The filter as the documentation states it, with plain loops and float sums.
+    func reference(_ scene: Scene, guide value: (Int, Int) -> Float, factor: Int = 4, radius: Int = 3) -> [UInt16] {
+        let (w, h) = (scene.width, scene.height), sw = (w + factor - 1) / factor, sh = (h + factor - 1) / factor
+        var g = [Float](repeating: 0, count: sw * sh), p = g
+        for cy in 0..<sh {
+            for cx in 0..<sw {
+                let xs = (cx * factor)..<min(w, cx * factor + factor), ys = (cy * factor)..<min(h, cy * factor + factor)
+                for y in ys { for x in xs { g[cy * sw + cx] += value(x, y); p[cy * sw + cx] += Float(scene.weights[y * w + x]) / 256 } }
+                g[cy * sw + cx] /= Float(xs.count * ys.count)
+                p[cy * sw + cx] /= Float(xs.count * ys.count)
+            }
+        }
+        func box(_ v: [Float]) -> [Float] {
+            (0..<(sw * sh)).map { cell in
+                var sum: Float = 0
+                for dy in -radius...radius { for dx in -radius...radius {
+                    sum += v[min(sh - 1, max(0, cell / sw + dy)) * sw + min(sw - 1, max(0, cell % sw + dx))]
+                } }
+                return sum / Float((2 * radius + 1) * (2 * radius + 1))
+            }
+        }
+        let mg = box(g), mp = box(p), mgg = box(g.map { $0 * $0 }), mgp = box(zip(g, p).map { $0 * $1 })
+        let a0 = (0..<(sw * sh)).map { (cell: Int) -> Float in
+            let variance: Float = max(0, mgg[cell] - mg[cell] * mg[cell])
+            return (mgp[cell] - mg[cell] * mp[cell]) / (variance + 1e-4)
+        }
+        let a = box(a0), b = box((0..<(sw * sh)).map { (cell: Int) -> Float in mp[cell] - a0[cell] * mg[cell] })
+        let columns = BilinearSampler.taps(input: sw, output: w, indices: Array(0..<w), stride: 1)
+        let rows = BilinearSampler.taps(input: sh, output: h, indices: Array(0..<h), stride: sw)
+        return (0..<(w * h)).map { index in
+            let (r, c) = (rows[index / w], columns[index % w])
+            // Down the grid first, then across, as the refiner's rows are.
+            func at(_ v: [Float]) -> Float {
+                let left = v[r.first + c.first] + (v[r.second + c.first] - v[r.first + c.first]) * r.weight
+                let right = v[r.first + c.second] + (v[r.second + c.second] - v[r.first + c.second]) * r.weight
+                return left + (right - left) * c.weight
+            }
+            let q = (at(a) * value(index % w, index / w) + at(b) - 0.5) * 2 + 0.5
+            return UInt16(min(256, max(0, q * 256 + 0.5)))
+        }
+    }
+
+    /// Compares the refiner on `scene` read through `guide` with the reference.
+    func compare(_ scene: Scene, guide: EdgeRefiner.Guide, value: (Int, Int) -> Float) {
+        var refined = scene.weights
+        refined.withUnsafeMutableBufferPointer {
+            EdgeRefiner(temporal: 0).refine($0, width: scene.width, height: scene.height, guide: guide)
+        }
+        let expected = reference(scene, guide: value)
+        let differences = zip(refined, expected).map { abs(Int($0) - Int($1)) }
+        #expect(differences.max() ?? 0 <= 1)
+        #expect(differences.filter { $0 > 0 }.count * 1000 <= differences.count, "\(differences.filter { $0 > 0 }.count) samples differ")
+        // The scene has certain regions and uncertain ones, so both ways through are taken.
+        #expect(refined.contains(0) && refined.contains(256) && refined.contains { $0 > 0 && $0 < 256 })
+    }
+
+    @Test(arguments: [(203, 117, false), (160, 96, false), (33, 9, false), (160, 96, true)])
+    func theRefinerEqualsThePlainFilter(width: Int, height: Int, flat: Bool) {
+        let scene = Scene(width: width, height: height, seed: UInt64(width), flat: flat)
+        scene.luma.withUnsafeBytes { bytes in
+            compare(scene, guide: EdgeRefiner.Guide(base: bytes.baseAddress!, origin: 0, stepX: 1, stepY: width, bitDepth: 8)) { x, y in
+                Float(scene.luma[y * width + x]) / 255
+            }
+        }
+    }
+
+    @Test func aTransposedSixteenBitGuideReadsTheSameSamples() {
+        let scene = Scene(width: 70, height: 50, seed: 7)
+        // Stored column by column, 10-bit: sample (x, y) at element x·height + y.
+        var stored = [UInt16](repeating: 0, count: 70 * 50)
+        for y in 0..<50 { for x in 0..<70 { stored[x * 50 + y] = UInt16(scene.luma[y * 70 + x]) * 4 } }
+        stored.withUnsafeBytes { bytes in
+            compare(scene, guide: EdgeRefiner.Guide(base: bytes.baseAddress!, origin: 0, stepX: 100, stepY: 2, bitDepth: 10)) { x, y in
+                Float(stored[x * 50 + y]) / 1023
+            }
+        }
+    }
+
+    @Test func softWeightsSkipOnlyWhatRoundsToOneValue() {
+        // Probabilities near 0, near 1, on rounding boundaries, and ramps, on a 9×5 map.
+        let values: [Float] = [0, 1e-4, 0.5 / 256, 1.5 / 256, 0.3, 0.3, 0.9999, 1, 255.5 / 256]
+        let foreground = (0..<45).map { values[($0 * 7) % values.count] }
+        let map = segmentation(classMap: foreground.map { $0 >= 0.5 ? 1 : 0 }, width: 9, height: 5, foreground: foreground,
+                               colors: [ColorMap.colors(count: 2)[1]])
+        let sampler = BilinearSampler(frameWidth: 97, frameHeight: 53, orientation: .upright, mapWidth: 9, mapHeight: 5)
+        var weights = ForegroundWeights(width: 97, height: 53)
+        weights.fill(from: map, sampler: sampler, soft: true, tinted: [false, true])
+        let first = sampler.columnLineIndices.first
+        for y in 0..<53 {
+            let tap = sampler.rows[y]
+            let line = (0..<9).map { foreground[tap.first + $0] + (foreground[tap.second + $0] - foreground[tap.first + $0]) * tap.weight }
+            for x in 0..<97 {
+                let (a, b) = (line[Int(first[x])], line[min(Int(first[x]) + 1, 8)])
+                let p = a == b ? a : a + (b - a) * sampler.columns[x].weight
+                #expect(weights.values[y * 97 + x] == UInt16(min(256, max(0, p * 256 + 0.5))), "(\(x), \(y))")
+            }
+        }
+    }
+}
