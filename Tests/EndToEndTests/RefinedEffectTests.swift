@@ -4,7 +4,8 @@ import Testing
 extension EndToEnd.Effects {
     /// With `edges refined` (the default), every effect keeps the picture exactly where the
     /// refined weight is 1: the cut-out's alpha of the same run says where that is.
-    @Test(arguments: [["--style", "blur"], ["--style", "pixelate"], ["--style", "replace", "--background", "#00B140"]])
+    /// A cut-out's colours too: the kept colour is estimated only where the weight is below 1.
+    @Test(arguments: [["--style", "blur"], ["--style", "pixelate"], ["--style", "replace", "--background", "#00B140"], ["--style", "cutout"]])
     func refinedEffectsKeepThePictureWhereTheWeightIsOne(style: [String]) throws {
         let scratch = try Scratch()
         let input = try makeInput(scratch) { x, y, _ in (x + y) % 2 == 0 ? (250, 0, 0) : (130, 0, 0) }
@@ -16,12 +17,15 @@ extension EndToEnd.Effects {
         }
         let alpha = try refined(scratch.path("cut.mkv"), ["--style", "cutout"])
         let before = try planes(input), after = try refined(scratch.path("effect.mkv"), ["--codec", "ffv1"] + style)
+        let afterPlanes = style.contains("cutout") ? 4 : 3
         var opaque = 0, changed = 0
         for frame in 0..<Self.frames {
+            func isOpaque(_ x: Int, _ y: Int) -> Bool { sample(alpha, frame: frame, plane: 3, x: x, y: y, planes: 4) == 255 }
             for y in 0..<Self.height {
-                for x in 0..<Self.width where sample(alpha, frame: frame, plane: 3, x: x, y: y, planes: 4) == 255 {
+                // A cut-out is 4:2:0: a chroma sample takes the weight at its block's top-left pixel.
+                for x in 0..<Self.width where isOpaque(x, y) && isOpaque(x & ~1, y & ~1) {
                     opaque += 1
-                    if (0..<3).contains(where: { sample(before, frame: frame, plane: $0, x: x, y: y) != sample(after, frame: frame, plane: $0, x: x, y: y) }) {
+                    if (0..<3).contains(where: { sample(before, frame: frame, plane: $0, x: x, y: y) != sample(after, frame: frame, plane: $0, x: x, y: y, planes: afterPlanes) }) {
                         changed += 1
                     }
                 }
