@@ -49,6 +49,22 @@ package struct Segmentation: Sendable {
         return UInt8(winner)
     }
 
+    /// The most probable class at the sample where `row` and `column` meet among the classes
+    /// `admits` (the first on a tie, as argmax); nil when the scores are not kept or it admits none.
+    package func classAt(row: BilinearSampler.Tap, column: BilinearSampler.Tap, sampler: BilinearSampler, among admits: (Int) -> Bool) -> UInt8? {
+        guard let scores else { return nil }
+        let base = scores.baseAddress
+        var best = -Float.infinity, winner: Int?
+        for id in 0..<classCount where admits(id) {
+            let value = sampler.interpolate(base + id * cellCount, row: row, column: column)
+            if winner == nil || value > best {
+                best = value
+                winner = id
+            }
+        }
+        return winner.map { UInt8($0) }
+    }
+
     /// The interpolated foreground probability at the sample where `row` and `column` meet
     /// (0 when the job has none).
     @inline(__always)

@@ -20,8 +20,10 @@ package final class MaskWriter: @unchecked Sendable {
     private let sampler: BilinearSampler?
     private let mapWidth: Int
     private var scaled: [UInt8]
-    /// Refines probability masks at the source's size on the frame's edges (`edges refined`).
+    /// Refines masks at the source's size on the frame's edges (`edges refined`).
     private let guide: MaskGuide?
+    /// Which classes are the foreground (the tinted ones), the side of the refined edge they are on.
+    private let tinted: [Bool]
     private let manifest: FileHandle
     private var pngEncoder: MaskPNGEncoder?
     private var maskVideo: MaskVideoWriter?
@@ -42,9 +44,10 @@ package final class MaskWriter: @unchecked Sendable {
     /// source's upright size is `sourceWidth`×`sourceHeight`.
     package init(settings: MaskExportSettings, labels: [String], colors: [(r: UInt8, g: UInt8, b: UInt8)], mapWidth: Int, mapHeight: Int,
          sourceWidth: Int, sourceHeight: Int, timeBase: Rational, frameRate: Rational, recordsCaptureFrame: Bool = false,
-         refineOn orientation: Orientation? = nil) throws
+         refineOn orientation: Orientation? = nil, tinted: [Bool] = []) throws
     {
         guide = orientation.map { MaskGuide(orientation: $0) }
+        self.tinted = tinted
         self.recordsCaptureFrame = recordsCaptureFrame
         self.settings = settings
         self.labels = labels
@@ -144,7 +147,32 @@ package final class MaskWriter: @unchecked Sendable {
     }
 
 
-    /// The class-id mask of `segmentation` at the export size.
+    /// The class-id mask of `segmentation` at the export size, its foreground boundary moved
+    /// onto the edges of `frame` when masks are refined: a sample is a tinted class where the
+    /// refined foreground weight is at least 0.5 (the most probable tinted class there), else the
+    /// most probable other class. Without refinement it is the argmax of the interpolated scores.
+    func classMask(_ segmentation: Segmentation, frame: DecodedFrame?) throws -> [UInt8] {
+        guard let guide, let frame, let sampler, segmentation.foreground != nil, tinted.contains(true) else { return classMask(segmentation) }
+        _ = classMask(segmentation) // the argmax, left in `scaled`
+        var probabilities = probabilityMask(segmentation)
+        try guide.refine(&probabilities, width: width, height: height, frame: frame)
+        let tinted = self.tinted
+        scaled.withUnsafeMutableBufferPointer { output in
+            for y in 0..<height {
+                let tap = sampler.rows[y]
+                for x in 0..<width {
+                    let index = y * width + x, id = Int(output[index])
+                    let foreground = probabilities[index] >= 0.5
+                    guard (id < tinted.count && tinted[id]) != foreground else { continue }
+                    output[index] = segmentation.classAt(row: tap, column: sampler.columns[x], sampler: sampler,
+                                                         among: { ($0 < tinted.count && tinted[$0]) == foreground }) ?? output[index]
+                }
+            }
+        }
+        return scaled
+    }
+
+    /// The class-id mask of `segmentation` at the export size: the argmax of the interpolated scores.
     func classMask(_ segmentation: Segmentation) -> [UInt8] {
         guard let sampler else {
             return Array(UnsafeBufferPointer(start: segmentation.classes.baseAddress, count: width * height))
@@ -188,7 +216,7 @@ package final class MaskWriter: @unchecked Sendable {
         var npyData: Data?
         switch settings.values {
         case .classes:
-            pixels = classMask(segmentation)
+            pixels = try classMask(segmentation, frame: frame)
             line["classes"] = MaskWriter.classFractions(pixels)
         case .probability:
             var probabilities = probabilityMask(segmentation)

@@ -61,7 +61,8 @@ package final class PipelineOutputs: Sendable {
                     settings: settings, labels: plan.model.labels, colors: plan.colors, mapWidth: shape[3], mapHeight: shape[2],
                     sourceWidth: upright.width, sourceHeight: upright.height, timeBase: plan.source.timeBase,
                     frameRate: plan.source.nominalFrameRate, recordsCaptureFrame: policy.numbersMasksByProcessedFrame,
-                    refineOn: configuration.style.edges == .refined ? plan.source.orientation : nil)
+                    refineOn: configuration.style.edges == .refined ? plan.source.orientation : nil,
+                    tinted: (0..<shape[1]).map { configuration.style.tints($0) })
             } catch {
                 sink?.abandon()
                 camera?.closeDevice()

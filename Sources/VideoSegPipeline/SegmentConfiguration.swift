@@ -183,7 +183,10 @@ public struct SegmentConfiguration: Sendable {
         if let masks {
             switch masks.values {
             case .probability: needs.foreground = true
-            case .classes: needs.scores = needs.scores || masks.size == .source
+            case .classes:
+                needs.scores = needs.scores || masks.size == .source
+                // Refined class masks move the foreground boundary by the refined weight.
+                needs.foreground = needs.foreground || masks.size == .source && style.edges == .refined
             }
         }
         return needs

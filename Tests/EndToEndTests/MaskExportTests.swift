@@ -55,7 +55,7 @@ extension EndToEnd {
 
             // The same run written as NPY (read by numpy) and as the mask video.
             let npyRun = try videoseg(["segment", input, "--no-video", "--masks", scratch.path("npy"), "--mask-format", "npy",
-                                       "--model", model, "--threads", "1", "--input-size", "48x32"])
+                                       "--edges", "hard", "--model", model, "--threads", "1", "--input-size", "48x32"])
             try #require(npyRun.status == 0, "\(npyRun.stderr)")
             let joined = scratch.path("npy.raw")
             let python = try runProcess("/usr/bin/python3", ["-c", """
@@ -68,7 +68,7 @@ extension EndToEnd {
             #expect(Array(try Data(contentsOf: URL(fileURLWithPath: joined))) == Array(fromOverlay.joined()))
 
             let videoRun = try videoseg(["segment", input, "--no-video", "--masks", scratch.path("video"), "--mask-format", "video",
-                                         "--model", model, "--threads", "1", "--input-size", "48x32"])
+                                         "--edges", "hard", "--model", model, "--threads", "1", "--input-size", "48x32"])
             try #require(videoRun.status == 0, "\(videoRun.stderr)")
             let gray = Array(try Probe.rawFrames(scratch.path("video/masks.mkv"), pixelFormat: "gray"))
             #expect(gray == Array(fromOverlay.joined()))
@@ -172,6 +172,33 @@ extension EndToEnd {
             #expect(names.contains("notes.txt"))
             #expect(!names.contains("000099.png"))
             #expect(names.filter { $0.hasSuffix(".png") }.count == 6)
+        }
+
+        /// Refined class masks (the default) put the person's boundary where the refined
+        /// probability mask crosses one half, sample for sample; soft ones are the argmax of the
+        /// interpolated scores, which the refinement moves (on the bundled model and sample).
+        @Test func refinedClassMasksFollowTheRefinedProbability() throws {
+            let scratch = try Scratch()
+            let sample = repositoryRoot.appendingPathComponent("Samples/sample.mp4").path
+            func masks(_ name: String, _ extra: [String]) throws -> [UInt8] {
+                let folder = scratch.path(name)
+                let run = try videoseg(["segment", sample, "--no-video", "--masks", folder, "--max-frames", "3", "--threads", "1"] + extra)
+                try #require(run.status == 0, "\(run.stderr)")
+                let probabilities = extra.contains("probability")
+                let raw = try Probe.rawFrames("\(folder)/%06d.png", pixelFormat: probabilities ? "gray" : "pal8")
+                // pal8: each frame's indices, then its 1024-byte palette.
+                let plane = 1280 * 720, stride = probabilities ? plane : plane + 1024
+                try #require(raw.count == stride * 3, "\(raw.count) bytes of masks in \(folder)")
+                return (0..<3).flatMap { Array(raw[($0 * stride)..<($0 * stride + plane)]) }
+            }
+            let classes = try masks("refined", []), soft = try masks("soft", ["--edges", "soft"])
+            let probability = try masks("probability", ["--mask-values", "probability"])
+            // Every class but background (0) is tinted, so the foreground by default.
+            let disagreeing = zip(classes, probability).filter { ($0 != 0) != ($1 >= 128) }.count
+            #expect(disagreeing == 0)
+            #expect(Set(classes).count == 2)
+            let moved = zip(classes, soft).filter { $0 != $1 }.count
+            #expect(moved > 1000, "the refinement should move the boundary on a real picture (\(moved) samples)")
         }
     }
 }
