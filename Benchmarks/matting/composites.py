@@ -107,6 +107,21 @@ class Clip:
         return numpy.clip(numpy.rint(picture), 0, 255).astype(numpy.uint8), alpha
 
 
+    def over(self, index, colour):
+        """Frame `index`'s person composited with its exact alpha over a flat `colour` (float RGB):
+        what `--style replace --background COLOUR` should show."""
+        _, alpha = self.frame(index)
+        picture = numpy.empty((self.height, self.width, 3), dtype=numpy.float32)
+        picture[:] = numpy.asarray(colour, dtype=numpy.float32)
+        x, y = self.placement(index)
+        size = self.person_height
+        x0, y0, x1, y1 = max(0, x), max(0, y), min(self.width, x + size), min(self.height, y + size)
+        if x1 > x0 and y1 > y0:
+            a = alpha[y0:y1, x0:x1, None]
+            picture[y0:y1, x0:x1] = a * self.colour[y0 - y:y1 - y, x0 - x:x1 - x] + (1 - a) * picture[y0:y1, x0:x1]
+        return picture, alpha
+
+
 def clips(small=False, frames=48):
     """The benchmark's clips: every foreground over every background (small: one of each, 12 frames)."""
     if small:
