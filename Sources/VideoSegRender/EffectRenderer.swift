@@ -20,9 +20,6 @@ final class EffectRenderer {
     private let refiner: EdgeRefiner?
     /// The blur radius in samples of the shrunk picture (luma).
     private let smallRadius: Int
-    /// Whether the colour of the part kept is estimated where the weight is uncertain (replace and
-    /// cut-out with refined edges), so the old background does not fringe the new one or the alpha.
-    private let decontaminates: Bool
 
     package init(target: RenderTarget, luma: BilinearSampler, chroma: BilinearSampler, style: OverlayStyle, classCount: Int,
          background: BackgroundPicture?, census: ResourceCensus?)
@@ -37,12 +34,10 @@ final class EffectRenderer {
         self.background = background
         refiner = style.edges == .refined ? EdgeRefiner() : nil
         let radius = EffectRenderer.radius(style, width: layout.width, height: layout.height)
-        decontaminates = style.edges == .refined && (style.mode == .replace || style.mode == .cutout)
         switch style.mode {
-        case .blur, .replace where decontaminates, .cutout where decontaminates:
+        case .blur:
             // Blur a copy shrunk so the radius is about three samples there: the same look for a
-            // fraction of the work, and swscale's area average is the first smoothing pass. Replace
-            // and cut-out blur the removed part the same way to estimate its colour at the edge.
+            // fraction of the work, and swscale's area average is the first smoothing pass.
             let factor = max(1, radius / 3)
             shrink = target.makeResizer(width: -(-layout.width / factor), height: -(-layout.height / factor), filter: .area, census: census)
             grow = target.makeResizer(width: layout.width, height: layout.height, filter: .bilinear, census: census)
@@ -81,17 +76,10 @@ final class EffectRenderer {
         switch style.mode {
         case .blur, .pixelate, .replace:
             let effect = try effectPicture(frame)
-            let removed = decontaminates ? try removedPart(frame) : nil
             for (index, plane) in planes.prefix(3).enumerated() {
-                mix(plane, with: effect.planes[index], removed: removed?.planes[index], weights: weights[index == 0 ? 0 : 1])
+                mix(plane, with: effect.planes[index], weights: weights[index == 0 ? 0 : 1])
             }
         case .cutout:
-            if decontaminates {
-                let removed = try removedPart(frame)
-                for (index, plane) in planes.prefix(3).enumerated() {
-                    mix(plane, with: nil, removed: removed.planes[index], weights: weights[index == 0 ? 0 : 1])
-                }
-            }
             if planes.count > 3 { writeAlpha(planes[3], weights: weights[0]) }
         case .matte:
             writeMatte(planes)
@@ -106,79 +94,44 @@ final class EffectRenderer {
         if style.mode == .replace, let background { return try background.next() }
         guard let shrink, let grow else { return frame }
         let small = try shrink.resize(frame)
-        if style.mode == .blur { blurRegion(small) }
-        return try grow.resize(small)
-    }
-
-    /// The part the effect removes (the background of a cut-out), blurred from its own samples:
-    /// its colour near every sample, what an uncertain sample's colour is partly made of.
-    private func removedPart(_ frame: RenderedFrame) throws -> RenderedFrame {
-        guard let shrink, let grow else { preconditionFailure("the removed part's colour without its resizers") }
-        let small = try shrink.resize(frame)
-        blurRegion(small)
-        return try grow.resize(small)
-    }
-
-    /// Blurs the shrunk `small` from the samples of the part the effect applies to (normalised
-    /// convolution), so no colour of the other part spreads into it: no halo of the person in a
-    /// blurred room, and a background colour estimate free of the person.
-    private func blurRegion(_ small: RenderedFrame) {
-        guard let shrink else { return }
-        let foreground = style.mode != .cutout && style.applyTo == .foreground
-        var region: [Float] = []
-        for (index, plane) in small.planes.prefix(3).enumerated() {
-            let shiftW = index == 0 ? 0 : layout.log2ChromaWidth, shiftH = index == 0 ? 0 : layout.log2ChromaHeight
-            let width = (shrink.width + (1 << shiftW) - 1) >> shiftW, height = (shrink.height + (1 << shiftH) - 1) >> shiftH
-            if index < 2 { region = RegionBlur.region(of: weights[index], width: width, height: height, foreground: foreground) }
-            RegionBlur.blur(plane, width: width, height: height, radius: max(1, smallRadius >> shiftW), sixteenBit: layout.bitDepth > 8,
-                            region: region)
+        if style.mode == .blur {
+            // Blurred from the blurred part's own samples (normalised convolution), so no colour
+            // of the other part spreads into it: no halo of the person in a blurred room.
+            var region: [Float] = []
+            for (index, plane) in small.planes.prefix(3).enumerated() {
+                let shiftW = index == 0 ? 0 : layout.log2ChromaWidth, shiftH = index == 0 ? 0 : layout.log2ChromaHeight
+                let width = (shrink.width + (1 << shiftW) - 1) >> shiftW, height = (shrink.height + (1 << shiftH) - 1) >> shiftH
+                if index < 2 {
+                    region = RegionBlur.region(of: weights[index], width: width, height: height, foreground: style.applyTo == .foreground)
+                }
+                RegionBlur.blur(plane, width: width, height: height, radius: max(1, smallRadius >> shiftW), sixteenBit: layout.bitDepth > 8,
+                                region: region)
+            }
         }
+        return try grow.resize(small)
     }
 
     /// Mixes `effect` into `plane` by the foreground weight: the picture where the weight keeps it.
-    /// With `removed` (the colour of the removed part near each sample), an uncertain sample's
-    /// kept colour is first estimated from the compositing equation, `I = k·K + (1 − k)·R`, so
-    /// the removed part's colour does not ride along into the effect (or, with no `effect`, into
-    /// a cut-out's straight-alpha colour).
-    private func mix(_ plane: PlaneView, with effect: PlaneView?, removed: PlaneView?, weights: ForegroundWeights) {
-        if layout.bitDepth > 8 {
-            mix(UInt16.self, plane, with: effect, removed: removed, weights: weights)
-        } else {
-            mix(UInt8.self, plane, with: effect, removed: removed, weights: weights)
-        }
-    }
-
-    private func mix<Sample: FixedWidthInteger & UnsignedInteger>(_: Sample.Type, _ plane: PlaneView, with effect: PlaneView?, removed: PlaneView?,
-                                                                  weights: ForegroundWeights)
-    {
-        let keepsForeground = style.mode == .cutout || style.applyTo != .foreground
-        let largest = Int32((1 << layout.bitDepth) - 1)
+    private func mix(_ plane: PlaneView, with effect: PlaneView, weights: ForegroundWeights) {
+        let onForeground = style.applyTo == .foreground
+        let sixteenBit = layout.bitDepth > 8
         weights.values.withUnsafeBufferPointer { weight in
             for y in 0..<weights.height {
-                let row = (plane.pixels + y * plane.stride).assumingMemoryBound(to: Sample.self)
-                let other = effect.map { ($0.pixels + y * $0.stride).assumingMemoryBound(to: Sample.self) }
-                let part = removed.map { ($0.pixels + y * $0.stride).assumingMemoryBound(to: Sample.self) }
+                let row = plane.pixels + y * plane.stride, other = effect.pixels + y * effect.stride
                 for x in 0..<weights.width {
                     let w = Int32(weight[y * weights.width + x])
-                    let keep = keepsForeground ? w : 256 - w
+                    let keep = onForeground ? 256 - w : w
                     if keep == 256 { continue }
-                    var kept = Int32(row[x])
-                    if let part, keep > 0 { kept = EffectRenderer.keptPart(of: kept, removed: Int32(part[x]), keep: keep, largest: largest) }
-                    if let other {
-                        row[x] = Sample(truncatingIfNeeded: (kept * keep + Int32(other[x]) * (256 - keep) + 128) >> 8)
+                    if sixteenBit {
+                        let a = row.assumingMemoryBound(to: UInt16.self), b = other.assumingMemoryBound(to: UInt16.self)
+                        a[x] = UInt16((Int32(a[x]) * keep + Int32(b[x]) * (256 - keep) + 128) >> 8)
                     } else {
-                        row[x] = Sample(truncatingIfNeeded: kept)
+                        let a = row.assumingMemoryBound(to: UInt8.self), b = other.assumingMemoryBound(to: UInt8.self)
+                        a[x] = UInt8((Int32(a[x]) * keep + Int32(b[x]) * (256 - keep) + 128) >> 8)
                     }
                 }
             }
         }
-    }
-
-    /// The colour `K` of the part kept in a sample `I = k·K + (1 − k)·R` (`keep` = 256·k, 0 < k < 1),
-    /// given the removed part's colour `R` there, rounded and clamped to 0…`largest`.
-    @inline(__always)
-    static func keptPart(of sample: Int32, removed: Int32, keep: Int32, largest: Int32) -> Int32 {
-        min(largest, max(0, (sample * 256 - (256 - keep) * removed + keep / 2) / keep))
     }
 
     /// The alpha plane: opaque foreground, transparent background, the probability between.

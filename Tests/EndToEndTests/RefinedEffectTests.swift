@@ -4,7 +4,7 @@ import Testing
 extension EndToEnd.Effects {
     /// With `edges refined` (the default), every effect keeps the picture exactly where the
     /// refined weight is 1: the cut-out's alpha of the same run says where that is.
-    /// A cut-out's colours too: the kept colour is estimated only where the weight is below 1.
+    /// A cut-out keeps its colours untouched everywhere; its alpha is what the weight says.
     @Test(arguments: [["--style", "blur"], ["--style", "pixelate"], ["--style", "replace", "--background", "#00B140"], ["--style", "cutout"]])
     func refinedEffectsKeepThePictureWhereTheWeightIsOne(style: [String]) throws {
         let scratch = try Scratch()

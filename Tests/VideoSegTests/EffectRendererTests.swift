@@ -60,17 +60,6 @@ import Testing
         #expect(samples(rendered) == samples(plain))
     }
 
-    /// Replace and cut-out with refined edges take the removed part's colour out of a mixed
-    /// sample by the compositing equation: what was a quarter red (200) over the old background
-    /// (40) is red again, exactly; impossible mixes clamp.
-    @Test func theKeptColourComesOutOfAMixedSampleExactly() {
-        #expect(EffectRenderer.keptPart(of: 80, removed: 40, keep: 64, largest: 255) == 200)
-        #expect(EffectRenderer.keptPart(of: 775, removed: 100, keep: 192, largest: 1023) == 1000)
-        #expect(EffectRenderer.keptPart(of: 10, removed: 250, keep: 128, largest: 255) == 0)
-        #expect(EffectRenderer.keptPart(of: 250, removed: 10, keep: 16, largest: 255) == 255)
-        #expect(EffectRenderer.keptPart(of: 123, removed: 7, keep: 255, largest: 255) == 123)
-    }
-
     @Test func theDefaultBlurRadiusIsTwoPercentOfTheShortSide() {
         #expect(EffectRenderer.radius(OverlayStyle(mode: .blur), width: 1280, height: 720) == 14)
         #expect(EffectRenderer.radius(OverlayStyle(mode: .blur), width: 64, height: 48) == 2)
