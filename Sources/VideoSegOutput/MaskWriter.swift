@@ -24,6 +24,12 @@ package final class MaskWriter: @unchecked Sendable {
     private let guide: MaskGuide?
     /// Which classes are the foreground (the tinted ones), the side of the refined edge they are on.
     private let tinted: [Bool]
+    /// Which samples of the last refined class mask were foreground (empty before the first):
+    /// a sample changes side only when the refined weight clears one half by `hysteresis`, so
+    /// the weight's small frame-to-frame noise on a still edge does not flip its classes.
+    private var lastForeground: [Bool] = []
+    /// How far past one half the refined weight must go to move a sample across the boundary.
+    static let hysteresis: Float = 0.1
     private let manifest: FileHandle
     private var pngEncoder: MaskPNGEncoder?
     private var maskVideo: MaskVideoWriter?
@@ -150,19 +156,27 @@ package final class MaskWriter: @unchecked Sendable {
     /// The class-id mask of `segmentation` at the export size, its foreground boundary moved
     /// onto the edges of `frame` when masks are refined: a sample is a tinted class where the
     /// refined foreground weight is at least 0.5 (the most probable tinted class there), else the
-    /// most probable other class. Without refinement it is the argmax of the interpolated scores.
+    /// most probable other class (after the first frame, a sample stays on its last side until
+    /// the weight clears one half by `hysteresis`). Without refinement it is the argmax of the
+    /// interpolated scores.
     func classMask(_ segmentation: Segmentation, frame: DecodedFrame?) throws -> [UInt8] {
         guard let guide, let frame, let sampler, segmentation.foreground != nil, tinted.contains(true) else { return classMask(segmentation) }
         _ = classMask(segmentation) // the argmax, left in `scaled`
         var probabilities = probabilityMask(segmentation)
         try guide.refine(&probabilities, width: width, height: height, frame: frame)
         let tinted = self.tinted
+        let first = lastForeground.isEmpty
+        var last = first ? [Bool](repeating: false, count: width * height) : []
+        if !first { swap(&last, &lastForeground) }
+        defer { swap(&last, &lastForeground) }
         scaled.withUnsafeMutableBufferPointer { output in
             for y in 0..<height {
                 let tap = sampler.rows[y]
                 for x in 0..<width {
                     let index = y * width + x, id = Int(output[index])
-                    let foreground = probabilities[index] >= 0.5
+                    let threshold: Float = first ? 0.5 : last[index] ? 0.5 - MaskWriter.hysteresis : 0.5 + MaskWriter.hysteresis
+                    let foreground = probabilities[index] >= threshold
+                    last[index] = foreground
                     guard (id < tinted.count && tinted[id]) != foreground else { continue }
                     output[index] = segmentation.classAt(row: tap, column: sampler.columns[x], sampler: sampler,
                                                          among: { ($0 < tinted.count && tinted[$0]) == foreground }) ?? output[index]
