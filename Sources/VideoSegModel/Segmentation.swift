@@ -34,35 +34,32 @@ package struct Segmentation: Sendable {
         if cells[row.first + column.second] == a && cells[row.second + column.first] == a && cells[row.second + column.second] == a {
             return a
         }
-        guard let scores else { return a }
-        let base = scores.baseAddress
-        var best = -Float.infinity
-        var winner = 0
-        for id in 0..<classCount {
-            let value = sampler.interpolate(base + id * cellCount, row: row, column: column)
-            // The first maximum wins, as in torch.argmax; NaN never wins.
-            if value > best {
-                best = value
-                winner = id
-            }
-        }
-        return UInt8(winner)
+        guard scores != nil else { return a }
+        return UInt8(argmax(row: row, column: column, sampler: sampler, among: { _ in true }) ?? 0)
     }
 
     /// The most probable class at the sample where `row` and `column` meet among the classes
     /// `admits` (the first on a tie, as argmax); nil when the scores are not kept or it admits none.
     package func classAt(row: BilinearSampler.Tap, column: BilinearSampler.Tap, sampler: BilinearSampler, among admits: (Int) -> Bool) -> UInt8? {
+        argmax(row: row, column: column, sampler: sampler, among: admits).map { UInt8($0) }
+    }
+
+    /// The argmax of the interpolated scores over the classes `admits`: the first maximum wins,
+    /// as in torch.argmax, and NaN never wins (the first admitted class when nothing beats −∞).
+    @inline(__always)
+    private func argmax(row: BilinearSampler.Tap, column: BilinearSampler.Tap, sampler: BilinearSampler, among admits: (Int) -> Bool) -> Int? {
         guard let scores else { return nil }
         let base = scores.baseAddress
-        var best = -Float.infinity, winner: Int?
+        var best = -Float.infinity, winner: Int?, firstAdmitted: Int?
         for id in 0..<classCount where admits(id) {
+            firstAdmitted = firstAdmitted ?? id
             let value = sampler.interpolate(base + id * cellCount, row: row, column: column)
-            if winner == nil || value > best {
+            if value > best {
                 best = value
                 winner = id
             }
         }
-        return winner.map { UInt8($0) }
+        return winner ?? firstAdmitted
     }
 
     /// The interpolated foreground probability at the sample where `row` and `column` meet

@@ -165,6 +165,7 @@ package final class MaskWriter: @unchecked Sendable {
         var probabilities = probabilityMask(segmentation)
         try guide.refine(&probabilities, width: width, height: height, frame: frame)
         let tinted = self.tinted
+        func isTinted(_ id: Int) -> Bool { id < tinted.count && tinted[id] }
         let first = lastForeground.isEmpty
         var last = first ? [Bool](repeating: false, count: width * height) : []
         if !first { swap(&last, &lastForeground) }
@@ -177,9 +178,9 @@ package final class MaskWriter: @unchecked Sendable {
                     let threshold: Float = first ? 0.5 : last[index] ? 0.5 - MaskWriter.hysteresis : 0.5 + MaskWriter.hysteresis
                     let foreground = probabilities[index] >= threshold
                     last[index] = foreground
-                    guard (id < tinted.count && tinted[id]) != foreground else { continue }
+                    guard isTinted(id) != foreground else { continue }
                     output[index] = segmentation.classAt(row: tap, column: sampler.columns[x], sampler: sampler,
-                                                         among: { ($0 < tinted.count && tinted[$0]) == foreground }) ?? output[index]
+                                                         among: { isTinted($0) == foreground }) ?? output[index]
                 }
             }
         }

@@ -4,7 +4,7 @@ import Testing
 extension EndToEnd.Effects {
     /// With `edges refined` (the default), every effect keeps the picture exactly where the
     /// refined weight is 1: the cut-out's alpha of the same run says where that is.
-    /// A cut-out keeps its colours untouched everywhere; its alpha is what the weight says.
+    /// A cut-out keeps its colours untouched; its alpha is what the weight says.
     @Test(arguments: [["--style", "blur"], ["--style", "pixelate"], ["--style", "replace", "--background", "#00B140"], ["--style", "cutout"]])
     func refinedEffectsKeepThePictureWhereTheWeightIsOne(style: [String]) throws {
         let scratch = try Scratch()
@@ -22,7 +22,10 @@ extension EndToEnd.Effects {
         for frame in 0..<Self.frames {
             func isOpaque(_ x: Int, _ y: Int) -> Bool { sample(alpha, frame: frame, plane: 3, x: x, y: y, planes: 4) == 255 }
             for y in 0..<Self.height {
-                // A cut-out is 4:2:0: a chroma sample takes the weight at its block's top-left pixel.
+                // Where a 2×2 block of the 4:2:0 cut-out is partly transparent, its chroma read
+                // back (yuva420p to yuva444p) differs from the input's at a few hundred samples
+                // (the renderer leaves a cut-out's colour alone; why is not known yet), so the
+                // block's top-left pixel must be opaque too.
                 for x in 0..<Self.width where isOpaque(x, y) && isOpaque(x & ~1, y & ~1) {
                     opaque += 1
                     if (0..<3).contains(where: { sample(before, frame: frame, plane: $0, x: x, y: y) != sample(after, frame: frame, plane: $0, x: x, y: y, planes: afterPlanes) }) {
