@@ -84,7 +84,10 @@ extension EndToEnd {
             Thread.sleep(forTimeInterval: 1)   // long enough for its socket buffers to fill
             let watchedByAStalledClient = try processedRate(port: port, over: 2)
             print("preview: processed \(unwatched) fps unwatched, \(watchedByAStalledClient) fps with a client that never reads")
-            #expect(watchedByAStalledClient >= unwatched * 0.8, "\(unwatched) → \(watchedByAStalledClient) fps")
+            // A client makes the run encode JPEGs, real work on two cores (a clean CI run measured
+            // 14.6 → 11.2 fps with nothing stalled); a client that blocked the run would take it
+            // near zero.
+            #expect(watchedByAStalledClient >= unwatched * 0.6, "\(unwatched) → \(watchedByAStalledClient) fps")
 
             // Five readers at once (more than the cores), each for 2 s.
             let readers = try (0..<5).map { try HTTP.startReading(url(port, "/stream.mjpg"), into: scratch.path("stream\($0).mjpg"), seconds: 2) }
