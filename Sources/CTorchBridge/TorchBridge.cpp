@@ -415,6 +415,12 @@ std::string driverDeviceName(int32_t index) {
     return result;
 }
 
+/// OpenBLAS (Debian's libtorch calls it for some matrix products) keeps its own pool of one
+/// thread per core, which at::set_num_threads does not reach, and its idle workers spin on
+/// sched_yield: on two cores that took a third of the machine from the other stages. Found by
+/// name, so another BLAS, or none, needs nothing.
+template <typename Function> Function openBLAS(const char *name) { return reinterpret_cast<Function>(dlsym(RTLD_DEFAULT, name)); }
+
 }  // namespace
 
 extern "C" {
@@ -424,9 +430,15 @@ void vs_torch_set_num_threads(int32_t threads) {
         at::set_num_threads(threads > 0 ? threads : 1);
     } catch (...) {
     }
+    if (auto set = openBLAS<void (*)(int)>("openblas_set_num_threads")) set(threads > 0 ? threads : 1);
 }
 
 int32_t vs_torch_get_num_threads(void) { return at::get_num_threads(); }
+
+int32_t vs_torch_blas_threads(void) {
+    auto get = openBLAS<int (*)(void)>("openblas_get_num_threads");
+    return get ? get() : -1;
+}
 
 void vs_torch_set_warning_callback(VSTorchWarningCallback callback) { warningCallback.store(callback); }
 

@@ -15,8 +15,18 @@ public final class SegmentationModel: @unchecked Sendable {
     public let metadata: ModelMetadata
     /// Where the metadata came from, weakest first (e.g. `["defaults", "embedded videoseg.json"]`).
     public let metadataSources: [String]
-    /// libtorch intra-op threads used for this model's forward passes.
+    /// libtorch intra-op threads used for this model's forward passes (OpenBLAS's too).
     public var threads: Int = 1
+
+    /// The process's libtorch intra-op thread count now: the last forward pass's `threads`.
+    public static var libtorchThreads: Int { Int(vs_torch_get_num_threads()) }
+
+    /// OpenBLAS's thread count now (libtorch's BLAS on Debian, which keeps its own pool and
+    /// follows `threads`), or nil where the process has no OpenBLAS.
+    public static var blasThreads: Int? {
+        let count = vs_torch_blas_threads()
+        return count < 0 ? nil : Int(count)
+    }
     /// Which graph `prepare` keeps when it optimises (measured by default).
     public var graphPreparation = GraphPreparation.measure
     /// Which `ModelCache` entry this model belongs to, when it came from one.

@@ -70,6 +70,10 @@ struct BenchCommand: ParsableCommand {
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
         let cores = ProcessInfo.processInfo.activeProcessorCount
+        // VideoSeg gives OpenBLAS libtorch's thread count; PyTorch in Python does not, and its
+        // idle OpenBLAS workers spin on a core. The references get the same count by the
+        // variable OpenBLAS reads as it loads, so the comparison is of the work, not of that.
+        setenv("OPENBLAS_NUM_THREADS", "\(threads)", 1)
         let measured = try measureRounds(scratch: scratch)
         let python = noPython ? [] : try runPython(size: measured.stages.inputSize, modelPath: measured.stages.modelPath, scratch: scratch)
         print(table(measured, python: python, cores: cores).joined(separator: "\n"))
@@ -169,7 +173,7 @@ struct BenchCommand: ParsableCommand {
         let boundMs = stages.boundMilliseconds(cores: cores)
         let boundFPS = 1000 / boundMs
         var lines = [
-            "videoseg bench: \(input), \(URL(fileURLWithPath: stages.modelPath).lastPathComponent) (\(stages.modelOptimization)) at \(stages.inputSize), \(threads) libtorch thread(s), \(cores) cores, \(stages.frames) frames, \(edges.rawValue) edges",
+            "videoseg bench: \(input), \(URL(fileURLWithPath: stages.modelPath).lastPathComponent) (\(stages.modelOptimization)) at \(stages.inputSize), \(threads) libtorch and OpenBLAS thread(s), \(cores) cores, \(stages.frames) frames, \(edges.rawValue) edges",
             "graph: \(stages.modelOptimization) (\(stages.modelPreparationNote.isEmpty ? "no note" : stages.modelPreparationNote))",
             "best of \(max(1, rounds)) round(s) each", "",
             pad("stage (alone, single-threaded codecs)", 40) + "CPU ms/frame",

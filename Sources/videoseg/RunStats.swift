@@ -47,7 +47,7 @@ struct RunStats: Encodable {
         case modelPreparationNote, modelLoadSeconds, modelPrepareSeconds, startupSeconds, runCPUSeconds = "run_cpu_seconds"
         case stageTiming, device, deviceName, batchSize, precision
         case framesCaptured, framesDropped, latencyMeanSeconds, latencyMaxSeconds, virtualCameraFrames, virtualCameraSkipped
-        case subject
+        case subject, libtorchThreads, blasThreads
     }
 
     func encode(to encoder: Encoder) throws {
@@ -74,6 +74,9 @@ struct RunStats: Encodable {
         try file.encode(result.deviceName, forKey: .deviceName)
         try file.encode(result.batchSize, forKey: .batchSize)
         try file.encode(result.precision, forKey: .precision)
+        // What the run left in force: libtorch's count, and OpenBLAS's, which must follow it.
+        try file.encode(SegmentationModel.libtorchThreads, forKey: .libtorchThreads)
+        try file.encode(SegmentationModel.blasThreads, forKey: .blasThreads)
         if let live {
             try file.encode(live.framesCaptured, forKey: .framesCaptured)
             try file.encode(live.framesDropped, forKey: .framesDropped)

@@ -67,6 +67,20 @@ extension EndToEnd {
             #expect(!run.stderr.contains("The following operation failed"), "\(run.stderr)")
         }
 
+        /// `--threads` reaches OpenBLAS too (Debian's libtorch links it, and its own pool of one
+        /// thread per core spun on a core beside the pipeline), and the stats say what ran.
+        @Test func theThreadCountReachesOpenBLAS() throws {
+            let scratch = try Scratch()
+            let input = try makeVideo(scratch)
+            for threads in [1, 2] {
+                let stats = scratch.path("stats\(threads).json")
+                let run = try videoseg(["segment", input, "-o", scratch.path("o\(threads).mp4"), "--threads", "\(threads)", "--stats-json", stats])
+                #expect(run.status == 0, "\(run.stderr)")
+                let object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: stats))) as? [String: Any] ?? [:]
+                #expect(object["libtorch_threads"] as? Int == threads && object["blas_threads"] as? Int == threads, "\(object)")
+            }
+        }
+
         /// A model whose scores are NaN on the bright frames only: the run finishes, and one
         /// warning line names the frames.
         @Test func nonFiniteScoresWarnOnceNamingTheFrames() throws {

@@ -20,10 +20,13 @@ const char *vs_torch_version(void);
 /// 1 when the libtorch in use was built with CUDA (at::hasCUDA), else 0.
 int32_t vs_torch_has_cuda(void);
 
-/// Sets libtorch's intra-op thread count (at::set_num_threads).
+/// Sets libtorch's intra-op thread count (at::set_num_threads), and OpenBLAS's where libtorch
+/// uses it (its own pool, which at::set_num_threads does not reach).
 void vs_torch_set_num_threads(int32_t threads);
 /// libtorch's current intra-op thread count.
 int32_t vs_torch_get_num_threads(void);
+/// OpenBLAS's thread count, or -1 where the process has no OpenBLAS.
+int32_t vs_torch_blas_threads(void);
 
 /// Receives libtorch's warnings, each distinct one once, as one line (valid during the call).
 typedef void (*VSTorchWarningCallback)(const char *message);
