@@ -23,8 +23,13 @@ final class MaskGuide {
         av_free(gray)
     }
 
-    /// Refines `probabilities` (upright, `width`×`height`, row by row) on the edges of `frame`.
-    func refine(_ probabilities: inout [Float], width: Int, height: Int, frame: DecodedFrame) throws {
+    /// The foreground probability of `segmentation` read through `sampler` (upright, at the
+    /// export size), refined on the edges of `frame` as the render stage refines its weight: the
+    /// refiner reads the probability map itself, so both outputs agree to the sample.
+    func refine(_ segmentation: Segmentation, sampler: BilinearSampler, frame: DecodedFrame) throws -> [Float] {
+        let width = sampler.columns.count, height = sampler.rows.count
+        // Without a probability map (hard scores) the probability is 0 everywhere.
+        guard let foreground = segmentation.foreground else { return [Float](repeating: 0, count: width * height) }
         let storedWidth = frame.width, storedHeight = frame.height
         let stride = (storedWidth + 63) & ~63
         if grayBytes < stride * storedHeight {
@@ -38,9 +43,9 @@ final class MaskGuide {
                          destinationColorspace: AVCOL_SPC_UNSPECIFIED, destinationFullRange: false, data: &destination, strides: &strides)
         let walk = orientation.uprightWalk(width: storedWidth, height: storedHeight, stride: stride, bytesPerPixel: 1)
         if weights.count != width * height { weights = [UInt16](repeating: 0, count: width * height) }
-        for index in 0..<weights.count { weights[index] = UInt16(min(256, max(0, probabilities[index] * 256 + 0.5))) }
         let guide = EdgeRefiner.Guide(base: UnsafeRawPointer(gray!), origin: walk.origin, stepX: walk.stepX, stepY: walk.stepY, bitDepth: 8)
-        weights.withUnsafeMutableBufferPointer { refiner.refine($0, width: width, height: height, guide: guide) }
-        for index in 0..<weights.count { probabilities[index] = Float(weights[index]) * (1 / 256) }
+        let coarse = EdgeRefiner.Coarse.map(UnsafePointer(foreground.baseAddress), sampler)
+        weights.withUnsafeMutableBufferPointer { refiner.refine($0, width: width, height: height, guide: guide, coarse: coarse) }
+        return weights.map { Float($0) * (1 / 256) }
     }
 }

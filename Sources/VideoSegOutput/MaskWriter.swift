@@ -162,8 +162,7 @@ package final class MaskWriter: @unchecked Sendable {
     func classMask(_ segmentation: Segmentation, frame: DecodedFrame?) throws -> [UInt8] {
         guard let guide, let frame, let sampler, segmentation.foreground != nil, tinted.contains(true) else { return classMask(segmentation) }
         _ = classMask(segmentation) // the argmax, left in `scaled`
-        var probabilities = probabilityMask(segmentation)
-        try guide.refine(&probabilities, width: width, height: height, frame: frame)
+        let probabilities = try guide.refine(segmentation, sampler: sampler, frame: frame)
         let tinted = self.tinted
         func isTinted(_ id: Int) -> Bool { id < tinted.count && tinted[id] }
         let first = lastForeground.isEmpty
@@ -234,8 +233,12 @@ package final class MaskWriter: @unchecked Sendable {
             pixels = try classMask(segmentation, frame: frame)
             line["classes"] = MaskWriter.classFractions(pixels)
         case .probability:
-            var probabilities = probabilityMask(segmentation)
-            if let guide, let frame, sampler != nil { try guide.refine(&probabilities, width: width, height: height, frame: frame) }
+            let probabilities: [Float]
+            if let guide, let frame, let sampler {
+                probabilities = try guide.refine(segmentation, sampler: sampler, frame: frame)
+            } else {
+                probabilities = probabilityMask(segmentation)
+            }
             pixels = probabilities.map { UInt8(max(0, min(255, ($0 * 255).rounded()))) }
             if settings.format == .npy { npyData = MaskWriter.npy(float16: probabilities, width: width, height: height) }
             let mean = probabilities.reduce(0, +) / Float(max(1, probabilities.count))

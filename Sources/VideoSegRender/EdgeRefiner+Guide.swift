@@ -20,6 +20,11 @@ extension EdgeRefiner {
             self.bitDepth = bitDepth
         }
 
+        /// The luma plane of a frame laid out as `layout`.
+        init(luma plane: PlaneView, layout: FrameLayout) {
+            self.init(base: plane.pixels, origin: 0, stepX: layout.bitDepth > 8 ? 2 : 1, stepY: plane.stride, bitDepth: layout.bitDepth)
+        }
+
         /// What a sample's value is multiplied by to lie in [0, 1].
         var scale: Float { 1 / Float((1 << bitDepth) - 1) }
 
@@ -47,10 +52,10 @@ extension EdgeRefiner {
         }
     }
 
-    /// Area averages of the guide (scaled to [0, 1]) and of the weight (0…1) on the grid: a
-    /// band of rows summed column by column in integers (exact, and loops the compiler
+    /// Area averages of the guide (scaled to [0, 1]) and of `weights` when given (0…1) on the
+    /// grid: a band of rows summed column by column in integers (exact, and loops the compiler
     /// vectorises), then each cell's columns.
-    func shrink(_ weights: UnsafeMutableBufferPointer<UInt16>, guide source: Guide, grid: RefinerGrid) {
+    func shrink(_ weights: UnsafeMutableBufferPointer<UInt16>?, guide source: Guide, grid: RefinerGrid) {
         let factor = self.factor, scale = source.scale, width = grid.width, height = grid.height
         let guideSums = grid.guideSums, weightSums = grid.weightSums
         let guide = grid[.guide], weight = grid[.weight]
@@ -60,6 +65,7 @@ extension EdgeRefiner {
             let rows = min(factor, height - band * factor)
             for y in (band * factor)..<(band * factor + rows) {
                 source.add(row: y, count: width, to: guideSums)
+                guard let weights else { continue }
                 let row = weights.baseAddress! + y * width
                 for x in 0..<width { weightSums[x] &+= UInt32(row[x]) }
             }
@@ -71,7 +77,7 @@ extension EdgeRefiner {
                 }
                 let count = Float(min(factor, width - cell * factor) * rows)
                 guide[band * grid.smallWidth + cell] = Float(sumG) * scale / count
-                weight[band * grid.smallWidth + cell] = Float(sumP) * (1 / 256) / count
+                if weights != nil { weight[band * grid.smallWidth + cell] = Float(sumP) * (1 / 256) / count }
             }
         }
     }

@@ -37,8 +37,19 @@ package final class EdgeRefiner {
         self.gain = gain
     }
 
-    /// Refines `weights` (0…256, `width`×`height`, row by row) in place, guided by `guide`.
-    package func refine(_ weights: UnsafeMutableBufferPointer<UInt16>, width: Int, height: Int, guide source: Guide) {
+    /// Where the grid's coarse weight comes from.
+    package enum Coarse {
+        /// The weights being refined, averaged over each grid cell.
+        case weights
+        /// The model's foreground probability map, on which `sampler` places the plane's
+        /// samples: the same averages computed on the map, so the weights need not be filled
+        /// in first (every sample is written).
+        case map(UnsafePointer<Float>, BilinearSampler)
+    }
+
+    /// Refines `weights` (0…256, `width`×`height`, row by row) in place, guided by `guide`,
+    /// from the coarse weight `coarse` gives.
+    package func refine(_ weights: UnsafeMutableBufferPointer<UInt16>, width: Int, height: Int, guide source: Guide, coarse: Coarse = .weights) {
         guard width > 0, height > 0 else { return }
         let grid: RefinerGrid
         if let existing = self.grid, existing.width == width, existing.height == height {
@@ -47,7 +58,13 @@ package final class EdgeRefiner {
             grid = RefinerGrid(width: width, height: height, factor: factor)
             self.grid = grid
         }
-        shrink(weights, guide: source, grid: grid)
+        switch coarse {
+        case .weights:
+            shrink(weights, guide: source, grid: grid)
+        case .map(let map, let sampler):
+            shrink(nil, guide: source, grid: grid)
+            grid.spread(sampler, factor: factor).average(map, into: grid[.weight], smallWidth: grid.smallWidth)
+        }
         coefficients(grid)
         steady(grid)
         apply(to: weights, guide: source, grid: grid)

@@ -65,9 +65,7 @@ final class EffectRenderer {
         let planes = frame.planes
         if let refiner {
             // Refined on luma, where the picture's edges are; chroma takes the refined weights.
-            weights[0].fill(from: segmentation, sampler: samplers[0], soft: true, tinted: tinted)
-            weights[0].refine(with: refiner, guide: EdgeRefiner.Guide(base: planes[0].pixels, origin: 0, stepX: layout.bitDepth > 8 ? 2 : 1,
-                                                                       stepY: planes[0].stride, bitDepth: layout.bitDepth))
+            weights[0].refine(segmentation, sampler: samplers[0], tinted: tinted, with: refiner, guide: EdgeRefiner.Guide(luma: planes[0], layout: layout))
             weights[1].subsample(weights[0], log2Width: layout.log2ChromaWidth, log2Height: layout.log2ChromaHeight)
         } else {
             let soft = style.edges == .soft
@@ -113,21 +111,34 @@ final class EffectRenderer {
 
     /// Mixes `effect` into `plane` by the foreground weight: the picture where the weight keeps it.
     private func mix(_ plane: PlaneView, with effect: PlaneView, weights: ForegroundWeights) {
-        let onForeground = style.applyTo == .foreground
-        let sixteenBit = layout.bitDepth > 8
+        if layout.bitDepth > 8 {
+            mix(plane, with: effect, weights: weights, as: UInt16.self)
+        } else {
+            mix(plane, with: effect, weights: weights, as: UInt8.self)
+        }
+    }
+
+    /// One plane of `Sample`s. No branch and no overflow check per sample (nothing can overflow:
+    /// weights are 0…256, samples 16-bit at most), so the loop vectorises: a keep of 256 gives
+    /// the picture exactly and 0 the effect exactly, as skipping would.
+    private func mix<Sample: FixedWidthInteger & UnsignedInteger>(_ plane: PlaneView, with effect: PlaneView, weights: ForegroundWeights,
+                                                                   as: Sample.Type)
+    {
+        let onForeground = style.applyTo == .foreground, width = weights.width
         weights.values.withUnsafeBufferPointer { weight in
             for y in 0..<weights.height {
-                let row = plane.pixels + y * plane.stride, other = effect.pixels + y * effect.stride
-                for x in 0..<weights.width {
-                    let w = Int32(weight[y * weights.width + x])
-                    let keep = onForeground ? 256 - w : w
-                    if keep == 256 { continue }
-                    if sixteenBit {
-                        let a = row.assumingMemoryBound(to: UInt16.self), b = other.assumingMemoryBound(to: UInt16.self)
-                        a[x] = UInt16((Int32(a[x]) * keep + Int32(b[x]) * (256 - keep) + 128) >> 8)
-                    } else {
-                        let a = row.assumingMemoryBound(to: UInt8.self), b = other.assumingMemoryBound(to: UInt8.self)
-                        a[x] = UInt8((Int32(a[x]) * keep + Int32(b[x]) * (256 - keep) + 128) >> 8)
+                let picture = (plane.pixels + y * plane.stride).assumingMemoryBound(to: Sample.self)
+                let other = (effect.pixels + y * effect.stride).assumingMemoryBound(to: Sample.self)
+                let row = weight.baseAddress! + y * width
+                if onForeground {
+                    for x in 0..<width {
+                        let keep = 256 &- UInt32(row[x])
+                        picture[x] = Sample(truncatingIfNeeded: (UInt32(picture[x]) &* keep &+ UInt32(other[x]) &* (256 &- keep) &+ 128) >> 8)
+                    }
+                } else {
+                    for x in 0..<width {
+                        let keep = UInt32(row[x])
+                        picture[x] = Sample(truncatingIfNeeded: (UInt32(picture[x]) &* keep &+ UInt32(other[x]) &* (256 &- keep) &+ 128) >> 8)
                     }
                 }
             }

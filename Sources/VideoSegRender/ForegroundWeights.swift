@@ -37,10 +37,20 @@ struct ForegroundWeights {
         }
     }
 
-    /// Moves the weights onto the edges of `guide` (the plane's own picture), as `refiner` does.
-    mutating func refine(with refiner: EdgeRefiner, guide: EdgeRefiner.Guide) {
+    /// The soft weights of `segmentation` read through `sampler`, moved onto the edges of
+    /// `guide` (the plane's own picture) by `refiner`. With a foreground probability map the
+    /// refiner reads it directly, so the soft weights are never interpolated at every sample.
+    mutating func refine(_ segmentation: Segmentation, sampler: BilinearSampler, tinted: [Bool], with refiner: EdgeRefiner,
+                         guide: EdgeRefiner.Guide)
+    {
         let width = self.width, height = self.height
-        values.withUnsafeMutableBufferPointer { refiner.refine($0, width: width, height: height, guide: guide) }
+        guard let foreground = segmentation.foreground else {
+            fill(from: segmentation, sampler: sampler, soft: true, tinted: tinted)
+            values.withUnsafeMutableBufferPointer { refiner.refine($0, width: width, height: height, guide: guide) }
+            return
+        }
+        let coarse = EdgeRefiner.Coarse.map(UnsafePointer(foreground.baseAddress), sampler)
+        values.withUnsafeMutableBufferPointer { refiner.refine($0, width: width, height: height, guide: guide, coarse: coarse) }
     }
 
     /// Takes the weights of `full`, a plane `2^log2Width`×`2^log2Height` times larger, each
@@ -49,9 +59,13 @@ struct ForegroundWeights {
         let width = self.width
         values.withUnsafeMutableBufferPointer { output in
             full.values.withUnsafeBufferPointer { source in
+                // Columns whose corner lies inside `full` (all but a last odd one) take no clamp.
+                let inside = min(width, (full.width - 1) >> log2Width + 1)
                 for y in 0..<height {
                     let row = source.baseAddress! + min(full.height - 1, y << log2Height) * full.width
-                    for x in 0..<width { output[y * width + x] = row[min(full.width - 1, x << log2Width)] }
+                    let out = output.baseAddress! + y * width
+                    for x in 0..<inside { out[x] = row[x &<< log2Width] }
+                    for x in inside..<width { out[x] = row[full.width - 1] }
                 }
             }
         }

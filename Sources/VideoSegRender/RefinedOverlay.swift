@@ -30,9 +30,7 @@ final class RefinedOverlay {
     /// Draws the tint on the planes of `frame` from `segmentation` and its soft `tables`.
     func render(_ frame: RenderedFrame, segmentation: Segmentation, tables: OverlayRenderer.CellTables) {
         let planes = frame.planes
-        weights[0].fill(from: segmentation, sampler: samplers[0], soft: true, tinted: tinted)
-        weights[0].refine(with: refiner, guide: EdgeRefiner.Guide(base: planes[0].pixels, origin: 0, stepX: layout.bitDepth > 8 ? 2 : 1,
-                                                                   stepY: planes[0].stride, bitDepth: layout.bitDepth))
+        weights[0].refine(segmentation, sampler: samplers[0], tinted: tinted, with: refiner, guide: EdgeRefiner.Guide(luma: planes[0], layout: layout))
         weights[1].subsample(weights[0], log2Width: layout.log2ChromaWidth, log2Height: layout.log2ChromaHeight)
         for (index, plane) in planes.prefix(3).enumerated() {
             draw(plane, colors: cellColors(tables, plane: index), weights: weights[index == 0 ? 0 : 1], cells: nearest[index == 0 ? 0 : 1])

@@ -27,6 +27,8 @@ final class RefinerGrid {
     let runStarts: [Int]
     /// Whether the previous planes hold the last frame's values.
     var hasPrevious = false
+    /// How the grid covers the score map, for the last sampler seen (`EdgeRefiner.Coarse.map`).
+    private var lastSpread: MapSpread?
 
     /// The planes, by what they hold.
     enum Plane: Int, CaseIterable {
@@ -69,6 +71,14 @@ final class RefinerGrid {
     /// The `cells` floats of `plane`.
     @inline(__always)
     subscript(_ plane: Plane) -> UnsafeMutablePointer<Float> { planes + plane.rawValue * cells }
+
+    /// How the grid covers the map `sampler` reads, made once per sampler.
+    func spread(_ sampler: BilinearSampler, factor: Int) -> MapSpread {
+        if let lastSpread, lastSpread.sampler == sampler { return lastSpread }
+        let spread = MapSpread(sampler: sampler, factor: factor)
+        lastSpread = spread
+        return spread
+    }
 
     /// `plane` as a buffer, for the box filter.
     func buffer(_ plane: Plane) -> UnsafeMutableBufferPointer<Float> { UnsafeMutableBufferPointer(start: self[plane], count: cells) }

@@ -14,32 +14,37 @@ enum RegionBlur {
 
     /// The part of each sample of a `width`×`height` grid, averaged from `weights` (0…256, the
     /// foreground) over the samples each grid sample covers: `1 − w` for the background, `w`
-    /// for the foreground.
+    /// for the foreground. A band of rows is summed column by column in integers (exact, and a
+    /// loop the compiler vectorises), then each grid sample's columns.
     static func region(of weights: ForegroundWeights, width: Int, height: Int, foreground: Bool) -> [Float] {
-        var sums = [Float](repeating: 0, count: width * height), counts = sums
-        let cellOfColumn = (0..<weights.width).map { $0 * width / weights.width }
-        sums.withUnsafeMutableBufferPointer { sums in
-            counts.withUnsafeMutableBufferPointer { counts in
-                weights.values.withUnsafeBufferPointer { w in
-                    cellOfColumn.withUnsafeBufferPointer { cellOfColumn in
-                        for y in 0..<weights.height {
-                            let cells = sums.baseAddress! + (y * height / weights.height) * width
-                            let tally = counts.baseAddress! + (y * height / weights.height) * width
-                            let row = w.baseAddress! + y * weights.width
-                            for x in 0..<weights.width {
-                                cells[cellOfColumn[x]] += Float(row[x])
-                                tally[cellOfColumn[x]] += 1
-                            }
-                        }
+        var region = [Float](repeating: 0, count: width * height)
+        // Column x lies in grid column x·width / weights.width: runs of columns, one per grid column.
+        var columnStarts = [Int](repeating: weights.width, count: width + 1)
+        for x in stride(from: weights.width - 1, through: 0, by: -1) { columnStarts[x * width / weights.width] = x }
+        for cell in stride(from: width - 1, through: 0, by: -1) { columnStarts[cell] = min(columnStarts[cell], columnStarts[cell + 1]) }
+        var sums = [UInt32](repeating: 0, count: weights.width)
+        weights.values.withUnsafeBufferPointer { w in
+            sums.withUnsafeMutableBufferPointer { sums in
+                var y = 0
+                for band in 0..<height {
+                    sums.update(repeating: 0)
+                    var rows = 0
+                    while y < weights.height && y * height / weights.height == band {
+                        let row = w.baseAddress! + y * weights.width
+                        for x in 0..<weights.width { sums[x] &+= UInt32(row[x]) }
+                        rows += 1
+                        y += 1
                     }
-                }
-                for cell in 0..<sums.count where counts[cell] > 0 {
-                    let mean = sums[cell] / (256 * counts[cell])
-                    sums[cell] = foreground ? mean : 1 - mean
+                    for cell in 0..<width where rows > 0 && columnStarts[cell + 1] > columnStarts[cell] {
+                        var total: UInt32 = 0
+                        for x in columnStarts[cell]..<columnStarts[cell + 1] { total &+= sums[x] }
+                        let mean = Float(total) / Float(256 * rows * (columnStarts[cell + 1] - columnStarts[cell]))
+                        region[band * width + cell] = foreground ? mean : 1 - mean
+                    }
                 }
             }
         }
-        return sums
+        return region
     }
 
     /// Blurs `plane` (`width`×`height` samples) in place from the samples in `region`, with the

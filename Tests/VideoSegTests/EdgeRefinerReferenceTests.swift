@@ -135,4 +135,47 @@ import Testing
             }
         }
     }
+
+    /// The coarse weight read off the probability map (the render stage's way: no weight is
+    /// interpolated at every sample first) refines to the same weights as the one averaged from
+    /// the weights interpolated at every sample, in every orientation: the averages differ only
+    /// by those weights' rounding to 1/256.
+    @Test(arguments: [Orientation.upright, .clockwise90, .rotated180, .clockwise270])
+    func theCoarseWeightFromTheMapEqualsTheAveragedSamples(orientation: Orientation) {
+        let (width, height, mapWidth, mapHeight) = (203, 117, 23, 13)
+        let upright = orientation.uprightSize(width: width, height: height)
+        // A person-like disc on the upright map with a soft rim, off centre so turns differ.
+        let foreground = (0..<(mapWidth * mapHeight)).map { cell -> Float in
+            let dx = Float(cell % mapWidth) - 9.5, dy = (Float(cell / mapWidth) - 6) * 1.7
+            return max(0, min(1, (6 - (dx * dx + dy * dy).squareRoot()) * 0.6 + 0.5))
+        }
+        let map = segmentation(classMap: foreground.map { $0 >= 0.5 ? 1 : 0 }, width: mapWidth, height: mapHeight, foreground: foreground,
+                               colors: [ColorMap.colors(count: 2)[1]])
+        let sampler = BilinearSampler(frameWidth: width, frameHeight: height, orientation: orientation, mapWidth: mapWidth, mapHeight: mapHeight)
+        // The stored picture: the upright disc's edge a few samples off the map's, with texture.
+        let luma = (0..<(width * height)).map { index -> UInt8 in
+            let (x, y) = (index % width, index / width)
+            let (ux, uy): (Int, Int)
+            switch orientation {
+            case .upright: (ux, uy) = (x, y)
+            case .rotated180: (ux, uy) = (width - 1 - x, height - 1 - y)
+            case .clockwise90: (ux, uy) = (height - 1 - y, x)
+            case .clockwise270: (ux, uy) = (y, width - 1 - x)
+            }
+            let dx = Float(ux) - Float(upright.width) * 10 / 23, dy = (Float(uy) - Float(upright.height) * 6.5 / 13) * 1.7
+            return (dx * dx + dy * dy).squareRoot() < Float(upright.width) * 6.3 / 23 ? 200 : UInt8(40 + (x * 7 + y * 3) % 30)
+        }
+        var fromMap = ForegroundWeights(width: width, height: height), averaged = fromMap
+        luma.withUnsafeBytes { bytes in
+            let guide = EdgeRefiner.Guide(base: bytes.baseAddress!, origin: 0, stepX: 1, stepY: width, bitDepth: 8)
+            fromMap.refine(map, sampler: sampler, tinted: [false, true], with: EdgeRefiner(temporal: 0), guide: guide)
+            averaged.fill(from: map, sampler: sampler, soft: true, tinted: [false, true])
+            var values = averaged.values
+            values.withUnsafeMutableBufferPointer { EdgeRefiner(temporal: 0).refine($0, width: width, height: height, guide: guide) }
+            let differences = zip(fromMap.values, values).map { abs(Int($0) - Int($1)) }
+            #expect(differences.max() ?? 0 <= 2, "\(orientation)")
+            #expect(differences.filter { $0 > 0 }.count * 100 <= differences.count, "\(orientation): \(differences.filter { $0 > 0 }.count) differ")
+            #expect(fromMap.values.contains(0) && fromMap.values.contains(256) && fromMap.values.contains { $0 > 0 && $0 < 256 })
+        }
+    }
 }

@@ -18,6 +18,14 @@ import Testing
     /// The soft (PyTorch-interpolated) weights of coarse scores whose 0.5 crossing is left of
     /// the true edge, one row of cells per row of the map.
     func softWeights() -> ForegroundWeights {
+        let (map, sampler) = coarseScores()
+        var weights = ForegroundWeights(width: width, height: height)
+        weights.fill(from: map, sampler: sampler, soft: true, tinted: [false, true])
+        return weights
+    }
+
+    /// Those coarse scores, and where the picture's samples lie on them.
+    func coarseScores() -> (Segmentation, BilinearSampler) {
         let mapWidth = width / cell, mapHeight = height / cell
         // Cells 0…14 background, 15 half, 16 on person: the soft crossing lands near x = 77.
         let row: [Float] = (0..<mapWidth).map { $0 < 15 ? 0 : $0 == 15 ? 0.5 : 1 }
@@ -25,9 +33,17 @@ import Testing
         let classes = foreground.map { $0 >= 0.5 ? UInt8(1) : 0 }
         let map = segmentation(classMap: classes, width: mapWidth, height: mapHeight, foreground: foreground,
                                colors: [ColorMap.colors(count: 2)[1]])
-        let sampler = BilinearSampler(frameWidth: width, frameHeight: height, orientation: .upright, mapWidth: mapWidth, mapHeight: mapHeight)
+        return (map, BilinearSampler(frameWidth: width, frameHeight: height, orientation: .upright, mapWidth: mapWidth, mapHeight: mapHeight))
+    }
+
+    /// The weights of the coarse scores refined on `luma`, as the render stage refines them.
+    func refinedWeights(on luma: inout [UInt8]) -> ForegroundWeights {
+        let (map, sampler) = coarseScores()
         var weights = ForegroundWeights(width: width, height: height)
-        weights.fill(from: map, sampler: sampler, soft: true, tinted: [false, true])
+        luma.withUnsafeMutableBytes { bytes in
+            weights.refine(map, sampler: sampler, tinted: [false, true], with: EdgeRefiner(),
+                           guide: EdgeRefiner.Guide(base: UnsafeRawPointer(bytes.baseAddress!), origin: 0, stepX: 1, stepY: width, bitDepth: 8))
+        }
         return weights
     }
 
@@ -41,12 +57,8 @@ import Testing
 
     @Test func theRefinedWeightCrossesHalfWithinOnePixelOfTheTrueEdge() {
         let soft = softWeights()
-        var refined = soft
         var luma = picture()
-        luma.withUnsafeMutableBytes { bytes in
-            refined.refine(with: EdgeRefiner(), guide: EdgeRefiner.Guide(base: UnsafeRawPointer(bytes.baseAddress!), origin: 0, stepX: 1,
-                                                                          stepY: width, bitDepth: 8))
-        }
+        let refined = refinedWeights(on: &luma)
         let trueEdge = Double(edge) - 0.5
         for y in [0, height / 2, height - 1] {
             let softCrossing = crossing(soft.values[(y * width)..<((y + 1) * width)])
@@ -58,14 +70,10 @@ import Testing
     }
 
     @Test func flatRegionsStayExactlyFlat() {
-        var refined = softWeights()
         var luma = picture()
         // Texture in the flat parts: the guide's own detail must not leak into a certain weight.
         for index in luma.indices where index % 7 == 0 { luma[index] &+= 9 }
-        luma.withUnsafeMutableBytes { bytes in
-            refined.refine(with: EdgeRefiner(), guide: EdgeRefiner.Guide(base: UnsafeRawPointer(bytes.baseAddress!), origin: 0, stepX: 1,
-                                                                          stepY: width, bitDepth: 8))
-        }
+        let refined = refinedWeights(on: &luma)
         for y in 0..<height {
             for x in 0..<40 { #expect(refined.values[y * width + x] == 0) }
             for x in 120..<width { #expect(refined.values[y * width + x] == 256) }
