@@ -79,7 +79,13 @@ let package = Package(
             name: "VideoSegModel", dependencies: ["VideoSegCore", "CTorchBridge"],
             swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]
         ),
-        .target(name: "VideoSegRender", dependencies: ["VideoSegCore", "VideoSegMedia", "VideoSegModel"]),
+        // Optimised in debug builds too, for the same reason: its loops touch every sample of
+        // every frame, and the end-to-end tests run the debug build live (a 320x240 camera run
+        // processed 8-11 frames a second unoptimised on a slow day).
+        .target(
+            name: "VideoSegRender", dependencies: ["VideoSegCore", "VideoSegMedia", "VideoSegModel"],
+            swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]
+        ),
         .target(name: "VideoSegOutput", dependencies: ["VideoSegCore", "VideoSegMedia", "VideoSegModel", "VideoSegRender"]),
         .target(
             name: "VideoSegPipeline",
