@@ -39,7 +39,11 @@ extension EndToEnd {
                     let note = model.preparationNote
                     let times = note.split(separator: " ").compactMap { Double($0) }
                     try #require(note.hasPrefix("measured: optimized ") && times.count >= 2, "\(note)")
-                    let frozenWins = times[1] < times[0] * 0.9
+                    // The bridge keeps the optimised graph unless it takes ≥ 1.1× the frozen one's
+                    // time; the note's figures are rounded to 0.1 ms, so at the boundary only its
+                    // verdict decides (a CI run saw 46.2 against 41.9: 1.103×, frozen).
+                    let frozenWins = note.hasSuffix("the frozen graph is more than 10% faster")
+                    #expect(frozenWins == (times[0] >= times[1] * 1.1) || abs(times[0] - times[1] * 1.1) < 0.15, "\(note)")
                     #expect(frozenWins ? model.optimization == "frozen" && !mkldnn
                                        : model.optimization == "frozen + optimized for inference" && mkldnn, "\(note)")
                 }
