@@ -124,22 +124,17 @@ final class EffectRenderer {
     private func mix<Sample: FixedWidthInteger & UnsignedInteger>(_ plane: PlaneView, with effect: PlaneView, weights: ForegroundWeights,
                                                                    as: Sample.Type)
     {
-        let onForeground = style.applyTo == .foreground, width = weights.width
+        // keep = base + sign·w in wrapping arithmetic: w for the background, 256 − w for the foreground.
+        let (base, sign): (UInt32, UInt32) = style.applyTo == .foreground ? (256, UInt32.max) : (0, 1)
+        let width = weights.width
         weights.values.withUnsafeBufferPointer { weight in
             for y in 0..<weights.height {
                 let picture = (plane.pixels + y * plane.stride).assumingMemoryBound(to: Sample.self)
                 let other = (effect.pixels + y * effect.stride).assumingMemoryBound(to: Sample.self)
                 let row = weight.baseAddress! + y * width
-                if onForeground {
-                    for x in 0..<width {
-                        let keep = 256 &- UInt32(row[x])
-                        picture[x] = Sample(truncatingIfNeeded: (UInt32(picture[x]) &* keep &+ UInt32(other[x]) &* (256 &- keep) &+ 128) >> 8)
-                    }
-                } else {
-                    for x in 0..<width {
-                        let keep = UInt32(row[x])
-                        picture[x] = Sample(truncatingIfNeeded: (UInt32(picture[x]) &* keep &+ UInt32(other[x]) &* (256 &- keep) &+ 128) >> 8)
-                    }
+                for x in 0..<width {
+                    let keep = base &+ sign &* UInt32(row[x])
+                    picture[x] = Sample(truncatingIfNeeded: (UInt32(picture[x]) &* keep &+ UInt32(other[x]) &* (256 &- keep) &+ 128) >> 8)
                 }
             }
         }

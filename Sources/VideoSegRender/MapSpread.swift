@@ -52,11 +52,12 @@ final class MapSpread {
     private func average(_ map: UnsafePointer<Float>, into grid: UnsafeMutablePointer<Float>, smallWidth: Int, line: UnsafeMutablePointer<Float>,
                          length: Int, sampler: BilinearSampler)
     {
+        let step = sampler.lineOffset(1)
         for r in 0..<(rowStarts.count - 1) {
             for k in 0..<length { line[k] = 0 }
             for entry in rowStarts[r]..<rowStarts[r + 1] {
                 let row = map + rowOffsets[entry], weight = rowWeights[entry]
-                for k in 0..<length { line[k] += weight * row[sampler.lineOffset(k)] }
+                for k in 0..<length { line[k] += weight * row[k * step] }
             }
             for j in 0..<smallWidth {
                 var sum: Float = 0
