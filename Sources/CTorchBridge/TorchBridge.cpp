@@ -1,4 +1,5 @@
 #include "CTorchBridge.h"
+#include "ReusingAllocator.hpp"
 
 #include <ATen/Parallel.h>
 #include <torch/cuda.h>
@@ -448,6 +449,7 @@ int32_t vs_torch_has_cuda(void) { return at::hasCUDA() ? 1 : 0; }
 
 VSTorchModel *vs_torch_model_load(const char *path, char **error) {
     VSTorchModel *result = nullptr;
+    reusing_allocator::install();
     guarded(error, [&] {
         torch::jit::ExtraFilesMap extra{{"videoseg.json", ""}};
         auto module = torch::jit::load(std::string(path), c10::kCPU, extra);
