@@ -290,7 +290,8 @@ int64_t countNonFinite(const float *values, int64_t count) {
 /// while the plane is in cache. Three passes (isfinite().sum(), the argmax, the copy) cost about
 /// 4 ms a frame for 21 classes at 256x256, a fifth of the forward pass of a small model. A frame
 /// with non-finite values is rare (a broken model): it is made finite as torch.nan_to_num does
-/// (NaN 0, +-inf the largest finite floats) and reduced again.
+/// (NaN 0, +-inf the largest finite floats) and reduced again. `classes` NULL: no argmax (the
+/// caller takes its classes from the scores).
 void reduceOnHost(const at::Tensor &output, uint8_t *const *classes, float *const *scores, int64_t *nonfinite) {
     auto values = output.to(torch::kFloat32).contiguous();
     const int64_t count = values.size(0), channels = values.size(1), plane = values.size(2) * values.size(3);
@@ -298,13 +299,14 @@ void reduceOnHost(const at::Tensor &output, uint8_t *const *classes, float *cons
     std::vector<float> best(static_cast<size_t>(plane));
     for (int64_t n = 0; n < count; n++) {
         const float *image = values.data_ptr<float>() + n * frameValues;
-        uint8_t *target = classes[n];
+        uint8_t *target = classes ? classes[n] : nullptr;
         float *copy = scores ? scores[n] : nullptr;
         int64_t bad = 0;
         for (int64_t c = 0; c < channels; c++) {
             const float *channel = image + c * plane;
             bad += countNonFinite(channel, plane);
             if (copy) std::memcpy(copy + c * plane, channel, size_t(plane) * sizeof(float));
+            if (!target) continue;
             if (c == 0) {
                 std::copy(channel, channel + plane, best.begin());
                 std::fill(target, target + plane, uint8_t(0));
@@ -321,7 +323,7 @@ void reduceOnHost(const at::Tensor &output, uint8_t *const *classes, float *cons
         if (nonfinite) nonfinite[n] = bad;
         if (bad == 0) continue;
         auto finite = torch::nan_to_num(values[n], 0.0).contiguous();
-        argmaxOverChannels(finite.unsqueeze(0), target);
+        if (target) argmaxOverChannels(finite.unsqueeze(0), target);
         if (copy) std::memcpy(copy, finite.data_ptr<float>(), size_t(frameValues) * sizeof(float));
     }
 }
@@ -340,10 +342,12 @@ void reduceOnDevice(const at::Tensor &output, uint8_t *const *classes, float *co
         anyBad = anyBad || frameBad > 0;
     }
     if (anyBad) values = torch::nan_to_num(values, 0.0);
-    // torch.argmax returns the first maximum, as argmaxOverChannels does.
-    auto ids = values.argmax(1).to(torch::kUInt8).to(torch::kCPU).contiguous();
-    const int64_t plane = ids.size(1) * ids.size(2);
-    for (int64_t n = 0; n < count; n++) std::memcpy(classes[n], ids.data_ptr<uint8_t>() + n * plane, size_t(plane));
+    if (classes) {
+        // torch.argmax returns the first maximum, as argmaxOverChannels does.
+        auto ids = values.argmax(1).to(torch::kUInt8).to(torch::kCPU).contiguous();
+        const int64_t plane = ids.size(1) * ids.size(2);
+        for (int64_t n = 0; n < count; n++) std::memcpy(classes[n], ids.data_ptr<uint8_t>() + n * plane, size_t(plane));
+    }
     if (scores) {
         for (int64_t n = 0; n < count; n++) {
             if (!scores[n]) continue;
@@ -360,7 +364,7 @@ void segmentFrames(VSTorchModel *model, const float *const *frames, int32_t coun
     c10::InferenceMode guard;
     auto output = forwardTensor(model, placeInput(model, frames, count, height, width, contiguous), outShape);
     if (outShape[1] > 256) throw std::runtime_error("model has " + std::to_string(outShape[1]) + " classes; at most 256 fit a class map");
-    if (static_cast<size_t>(outShape[2] * outShape[3]) > capacity) {
+    if (classes && static_cast<size_t>(outShape[2] * outShape[3]) > capacity) {
         throw std::runtime_error("class map buffer too small for output " + c10::str(output.sizes()));
     }
     if (scores && static_cast<size_t>(outShape[1] * outShape[2] * outShape[3]) > scoreCapacity) {

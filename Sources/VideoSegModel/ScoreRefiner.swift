@@ -17,10 +17,36 @@ package struct SegmentationNeeds: Equatable, Sendable {
     }
 }
 
+/// The buffers a forward pass fills for one `ScoreRefiner`: a class map and, when the refiner
+/// wants them, the raw scores. Lent from pools, so the thread of the forward pass and the one
+/// refining may differ.
+package final class ScoreBuffers: Sendable {
+    /// Whether the forward pass must hand over its raw scores, not only the argmax.
+    package let wantsScores: Bool
+    /// Whether the forward pass's argmax is the class map (else the refiner decides the classes
+    /// from smoothed probabilities, and the forward pass need not take one).
+    package let wantsArgmax: Bool
+    private let classPool: BufferPool<UInt8>
+    fileprivate let scorePool: BufferPool<Float>
+
+    fileprivate init(cells: Int, classCount: Int, wantsScores: Bool, wantsArgmax: Bool, census: ResourceCensus?) {
+        self.wantsScores = wantsScores
+        self.wantsArgmax = wantsArgmax
+        classPool = BufferPool(count: cells, census: census)
+        scorePool = BufferPool(count: classCount * cells, census: census)
+    }
+
+    /// A class map buffer for the forward pass to fill.
+    package func obtainClassMap() -> PooledBuffer<UInt8> { classPool.obtain() }
+
+    /// A score buffer for the forward pass to fill, when `wantsScores`.
+    package func obtainScores() -> PooledBuffer<Float>? { wantsScores ? scorePool.obtain() : nil }
+}
+
 /// Turns one forward pass's scores into a `Segmentation`: probabilities (softmax of logits, or
 /// the scores as they are when the model outputs probabilities), temporal smoothing, the
 /// foreground probability and tint colour of the tinted classes. All at the model's output size:
-/// nothing here grows with the video's size. Used by one thread (the inference stage).
+/// nothing here grows with the video's size. Used by one thread (the scores stage).
 package final class ScoreRefiner {
     package let needs: SegmentationNeeds
     private let width: Int
@@ -30,18 +56,27 @@ package final class ScoreRefiner {
     private var scoreKind: ModelMetadata.ScoreKind?
     /// Told what the first frame showed, when the kind was detected.
     private let detected: @Sendable (ModelMetadata.ScoreKind) -> Void
-    /// 1 for the tinted classes, 0 for the others.
+    /// 1 for the tinted classes, 0 for the others: the foreground probability's weights.
     private let tinted: [Float]
-    private let colors: [(r: UInt8, g: UInt8, b: UInt8)]
+    /// Per RGB channel, each tinted class's colour (0 for the others): the tint's weights.
+    private let tintWeights: [[Float]]
     /// How much of the previous frame an uncertain cell keeps (0 = off).
     private let smoothing: Float
-    private let classPool: BufferPool<UInt8>
-    private let scorePool: BufferPool<Float>
+    /// What the forward pass fills for this refiner.
+    package let buffers: ScoreBuffers
     private let foregroundPool: BufferPool<Float>
     private let tintPool: BufferPool<Float>
-    /// Per-class probabilities of this frame, then (smoothing) of the frame before.
+    /// Per-class probabilities of this frame, where probabilities are wanted: what a model's
+    /// scores are (the softmax of logits, or probabilities kept within [0, 1]), smoothed with
+    /// `previous` where this frame is unsure: `p + S·u²·(previous − p)`, `u` the normalised
+    /// entropy of the cell's distribution (0 when one class is certain, 1 when all are equally
+    /// likely). Confident cells follow the new frame at once; uncertain ones (edges, flickering
+    /// regions) settle. After MediaPipe's segmentation smoothing, which does the same for one
+    /// foreground probability.
     private var probabilities: [Float]
-    private var previous: [Float]?
+    /// The frame before's smoothed probabilities (smoothing only; the two swap every frame).
+    private var previous: [Float]
+    private var hasPrevious = false
 
     /// `scoreKind` nil: decided on the first frame's scores, and told to `detected`.
     package init(width: Int, height: Int, classCount: Int, scoreKind: ModelMetadata.ScoreKind?, tintedClasses: (Int) -> Bool,
@@ -54,25 +89,22 @@ package final class ScoreRefiner {
         self.classCount = classCount
         self.scoreKind = scoreKind
         tinted = (0..<classCount).map { tintedClasses($0) ? 1 : 0 }
-        self.colors = colors
+        tintWeights = (0..<3).map { channel in
+            (0..<classCount).map { id in
+                guard tintedClasses(id), id < colors.count else { return 0 }
+                return Float([colors[id].r, colors[id].g, colors[id].b][channel])
+            }
+        }
         self.smoothing = Float(smoothing)
         self.needs = needs
         let cells = width * height
-        classPool = BufferPool(count: cells, census: census)
-        scorePool = BufferPool(count: classCount * cells, census: census)
         foregroundPool = BufferPool(count: cells, census: census)
         tintPool = BufferPool(count: 3 * cells, census: census)
         probabilities = needs.foreground || needs.tint || smoothing > 0 ? [Float](repeating: 0, count: classCount * cells) : []
+        previous = smoothing > 0 ? probabilities : []
+        buffers = ScoreBuffers(cells: cells, classCount: classCount, wantsScores: needs.scores || !probabilities.isEmpty,
+                               wantsArgmax: smoothing <= 0, census: census)
     }
-
-    /// Whether the forward pass must hand over its raw scores, not only the argmax.
-    package var wantsScores: Bool { needs.scores || !probabilities.isEmpty }
-
-    /// A class map buffer for the forward pass to fill.
-    package func obtainClassMap() -> PooledBuffer<UInt8> { classPool.obtain() }
-
-    /// A score buffer for the forward pass to fill, when `wantsScores`.
-    package func obtainScores() -> PooledBuffer<Float>? { wantsScores ? scorePool.obtain() : nil }
 
     /// The segmentation of one frame from its argmax `classes` and raw `scores` (`[C][cells]`).
     package func refine(classes: PooledBuffer<UInt8>, scores: PooledBuffer<Float>?) -> Segmentation {
@@ -88,86 +120,31 @@ package final class ScoreRefiner {
             detected(kind)
             return kind
         }()
+        // This frame's probabilities overwrite the buffer of the frame before last.
+        let smoothingNow = smoothing > 0 && hasPrevious
+        if smoothing > 0 { swap(&probabilities, &previous) }
+        hasPrevious = smoothing > 0
+        let foreground = needs.foreground || needs.tint ? foregroundPool.obtain() : nil
+        let tint = needs.tint ? tintPool.obtain() : nil
+        var sums = foreground.map { [ClassPlanes.Pass.WeightedSum(weights: tinted, output: $0.baseAddress)] } ?? []
+        if let tint {
+            sums += tintWeights.indices.map { ClassPlanes.Pass.WeightedSum(weights: tintWeights[$0], output: tint.baseAddress + $0 * cells) }
+        }
         probabilities.withUnsafeMutableBufferPointer { output in
-            switch scoreKind {
-            case .logits: softmax(UnsafePointer(scores.baseAddress), into: output.baseAddress!, cells: cells)
-            case .probabilities:
-                // Kept within [0, 1]: the renderer turns them into integer weights, and a model
-                // that calls its output probabilities may still emit 1e10 (or +inf made finite).
-                ClassPlanes.clampToUnit(scores.baseAddress, into: output.baseAddress!, count: classCount * cells)
+            previous.withUnsafeBufferPointer { before in
+                // Smoothed probabilities decide the classes, at the cells and between them.
+                ClassPlanes.run(ClassPlanes.Pass(
+                    input: scoreKind == .logits ? .logits : .probabilities, scores: scores.baseAddress, output: output.baseAddress!,
+                    classes: classCount, cells: cells, previous: smoothingNow ? before.baseAddress : nil, strength: smoothing,
+                    classMap: smoothing > 0 ? classes.baseAddress : nil, sums: sums))
             }
         }
         var decided = scores
-        var classMap = classes
-        if smoothing > 0 {
-            smoothWithPrevious()
-            // Smoothed probabilities decide the classes, at the cells and between them.
-            classMap = classPool.obtain()
-            argmax(into: classMap.baseAddress)
-            decided = scorePool.obtain()
+        if smoothing > 0 && needs.scores {
+            decided = buffers.scorePool.obtain()
             decided.baseAddress.update(from: probabilities, count: classCount * cells)
         }
-        return Segmentation(width: width, height: height, classCount: classCount, classes: classMap,
-                            scores: needs.scores ? decided : nil, foreground: needs.foreground || needs.tint ? foreground() : nil,
-                            tint: needs.tint ? tint() : nil)
-    }
-
-    /// Softmax over the classes of every cell, plane by plane (cells are contiguous in a plane).
-    private func softmax(_ logits: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>, cells: Int) {
-        ClassPlanes.softmax(logits, into: output, classes: classCount, cells: cells)
-    }
-
-    /// Mixes the previous frame's probabilities into this frame's where this frame is unsure:
-    /// `p + S·u²·(previous − p)`, with `u` the normalised entropy of the cell's distribution (0
-    /// when one class is certain, 1 when all are equally likely). Confident cells follow the new
-    /// frame at once; uncertain ones (edges, flickering regions) settle. After MediaPipe's
-    /// segmentation smoothing, which does the same for one foreground probability.
-    private func smoothWithPrevious() {
-        let cells = width * height
-        defer { previous = probabilities }
-        guard let previous else { return }
-        probabilities.withUnsafeMutableBufferPointer { current in
-            previous.withUnsafeBufferPointer { before in
-                ClassPlanes.smooth(current.baseAddress!, previous: before.baseAddress!, classes: classCount, cells: cells, strength: smoothing)
-            }
-        }
-    }
-
-    /// The argmax of the current probabilities, the first maximum winning.
-    private func argmax(into classes: UnsafeMutablePointer<UInt8>) {
-        probabilities.withUnsafeBufferPointer { planes in
-            ClassPlanes.argmax(planes.baseAddress!, into: classes, classCount: classCount, cells: width * height)
-        }
-    }
-
-    /// The probability of the tinted classes, per cell.
-    private func foreground() -> PooledBuffer<Float> {
-        let cells = width * height
-        let result = foregroundPool.obtain()
-        let target = result.baseAddress
-        target.update(repeating: 0, count: cells)
-        probabilities.withUnsafeBufferPointer { planes in
-            for id in 0..<classCount where tinted[id] > 0 {
-                ClassPlanes.addScaled(planes.baseAddress! + id * cells, weight: 1, to: target, cells: cells)
-            }
-        }
-        return result
-    }
-
-    /// The probability-weighted colour of the tinted classes, per cell and RGB channel.
-    private func tint() -> PooledBuffer<Float> {
-        let cells = width * height
-        let result = tintPool.obtain()
-        let target = result.baseAddress
-        target.update(repeating: 0, count: 3 * cells)
-        probabilities.withUnsafeBufferPointer { planes in
-            for id in 0..<classCount where tinted[id] > 0 && id < colors.count {
-                let color = [Float(colors[id].r), Float(colors[id].g), Float(colors[id].b)]
-                for channel in 0..<3 {
-                    ClassPlanes.addScaled(planes.baseAddress! + id * cells, weight: color[channel], to: target + channel * cells, cells: cells)
-                }
-            }
-        }
-        return result
+        return Segmentation(width: width, height: height, classCount: classCount, classes: classes,
+                            scores: needs.scores ? decided : nil, foreground: foreground, tint: tint)
     }
 }

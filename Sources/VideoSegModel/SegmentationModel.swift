@@ -251,19 +251,20 @@ public final class SegmentationModel: @unchecked Sendable {
     /// the last, partial one): `frames[i]` is one frame's float32 `[3,H,W]` input, and its argmax
     /// class ids go to `classes[i]`, its scores to `scores[i]` when given. On CUDA the input goes
     /// through a pinned buffer and only these results come back. Non-finite scores are handled and
-    /// counted per frame as in `segment(_:into:scores:)`.
-    public func segment(frames: [UnsafePointer<Float>], into classes: [UnsafeMutableBufferPointer<UInt8>],
+    /// counted per frame as in `segment(_:into:scores:)`. `classes` nil: no argmax, for a caller
+    /// that decides the classes from the scores itself.
+    public func segment(frames: [UnsafePointer<Float>], into classes: [UnsafeMutableBufferPointer<UInt8>]?,
                         scores: [UnsafeMutableBufferPointer<Float>]? = nil) throws
     {
-        precondition(!frames.isEmpty && classes.count == frames.count && (scores?.count ?? frames.count) == frames.count,
-                     "one class map (and score buffer) per frame")
+        precondition(!frames.isEmpty && (classes?.count ?? frames.count) == frames.count && (scores?.count ?? frames.count) == frames.count
+                         && (classes != nil || scores != nil), "one class map or score buffer (or both) per frame")
         if vs_torch_get_num_threads() != Int32(threads) { vs_torch_set_num_threads(Int32(threads)) }
         var shape = [Int64](repeating: 0, count: 4)
         var nonFinite = [Int64](repeating: 0, count: frames.count)
         var error: UnsafeMutablePointer<CChar>?
         let inputs: [UnsafePointer<Float>?] = frames
-        let classMaps: [UnsafeMutablePointer<UInt8>?] = classes.map(\.baseAddress)
-        let classCapacity = classes.map(\.count).min() ?? 0
+        let classMaps: [UnsafeMutablePointer<UInt8>?]? = classes?.map(\.baseAddress)
+        let classCapacity = classes?.map(\.count).min() ?? 0
         let scoreMaps: [UnsafeMutablePointer<Float>?]? = scores?.map(\.baseAddress)
         let scoreCapacity = scores?.map(\.count).min() ?? 0
         let status = shape.withUnsafeMutableBufferPointer { shapeBuffer in

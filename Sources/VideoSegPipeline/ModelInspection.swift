@@ -26,7 +26,7 @@ public struct ModelInspection: Sendable {
         let ticket = FrameTicket(index: 0, pts: frame.pts, captureTime: nil)
         let input = try PreprocessStage(preprocessor: plan.makePreprocessor(), census: nil).process(frame, ticket: ticket)
         let (scores, shape) = try model.scores(input.tensor.baseAddress)
-        let classes = try InferenceStage(plan: plan, census: nil).process(input, ticket: ticket).segmentation.classes
+        let classes = try InferenceStage.segmenting(plan: plan, census: nil).process(input, ticket: ticket).segmentation.classes
         var counts = [Int](repeating: 0, count: shape[1])
         for id in classes.buffer { counts[Int(id)] += 1 }
         let cells = Double(classes.buffer.count)

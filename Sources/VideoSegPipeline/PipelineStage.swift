@@ -33,18 +33,19 @@ extension PipelineStage {
     package func pass(audio: MediaPacket) throws {}
 }
 
-/// Two stages run as one, on one thread, under the second one's name: live input runs
-/// preprocessing inside the inference stage, so no frame waits between them.
+/// Two stages run as one, on one thread, under one name (the second one's unless told): live
+/// input runs preprocessing, the forward pass and the scores on one thread, so no frame waits
+/// between them.
 final class FusedStage<First: PipelineStage, Second: PipelineStage>: PipelineStage where First.Output == Second.Input {
     private let first: First
     private let second: Second
+    let name: StageName
 
-    init(_ first: First, then second: Second) {
+    init(_ first: First, then second: Second, name: StageName? = nil) {
         self.first = first
         self.second = second
+        self.name = name ?? second.name
     }
-
-    var name: StageName { second.name }
 
     func process(_ input: First.Input, ticket: FrameTicket) throws -> Second.Output {
         try second.process(try first.process(input, ticket: ticket), ticket: ticket)

@@ -127,25 +127,29 @@ public final class SegmentationPipeline: Sendable {
         return source
     }
 
-    /// Starts preprocessing and inference, fused behind a one-frame slot for live input (the
-    /// newest frame wins) or queued for recorded input; returns where the source hands frames on.
+    /// Starts preprocessing, the forward pass and the scores: fused on one thread behind a
+    /// one-frame slot for live input (the newest frame wins), or each on its own thread behind a
+    /// queue for recorded input; returns where the source hands frames on.
     private func launchModelStages(plan: JobPlan, subject: SubjectSetup, policy: InputPolicy, threads: StageThreads, depth: Int,
                                    to afterInference: Outlet<SegmentedFrame>) -> Outlet<DecodedFrame>
     {
         let preprocess = PreprocessStage(preprocessor: plan.makePreprocessor(), census: census)
-        let inference = InferenceStage(plan: plan, census: census, subject: subject)
+        let scores = ScoresStage(plan: plan, census: census, subject: subject)
+        let inference = InferenceStage(plan: plan, buffers: scores.buffers)
         if policy.keepsOnlyLatestFrame {
             let slot: StageQueue<DecodedFrame> = threads.queue(capacity: 1)
-            threads.launch(FusedStage(preprocess, then: inference), from: slot, to: afterInference)
+            threads.launch(FusedStage(FusedStage(preprocess, then: inference), then: scores, name: .inference), from: slot, to: afterInference)
             return .keepLatest(slot) { [progressState] in progressState.withLock { $0.framesDropped += 1 } }
         } else {
             let toPreprocess: StageQueue<DecodedFrame> = threads.queue(capacity: depth), toInference: StageQueue<ModelInput> = threads.queue(capacity: depth)
+            let toScores: StageQueue<ForwardedFrame> = threads.queue(capacity: depth)
             threads.launch(preprocess, from: toPreprocess, to: .queue(toInference))
             if inference.batchSize > 1 {
-                threads.launch(batching: inference, from: toInference, to: afterInference)
+                threads.launch(batching: inference, from: toInference, to: .queue(toScores))
             } else {
-                threads.launch(inference, from: toInference, to: afterInference)
+                threads.launch(inference, from: toInference, to: .queue(toScores))
             }
+            threads.launch(scores, from: toScores, to: afterInference)
             return .queue(toPreprocess)
         }
     }

@@ -6,20 +6,17 @@ import VideoSegOutput
 import VideoSegRender
 
 /// Measures each pipeline stage alone: every frame goes through the same stage types the
-/// pipeline runs (decode, preprocess, inference, render, encode) one after another on one
+/// pipeline runs (decode, preprocess, inference, scores, render, encode) one after another on one
 /// thread, and each step's process CPU time is added to its stage. The decoder and encoder run
 /// single-threaded here, so their CPU work is not smeared into the next step by worker threads;
 /// libtorch uses `threads`.
 public struct StageBenchmark: Sendable {
     /// The stages measured, in pipeline order.
-    public static let stages: [StageName] = [.source, .preprocess, .inference, .render, .encode]
+    public static let stages: [StageName] = [.source, .preprocess, .inference, .scores, .render, .encode]
 
     /// CPU milliseconds per frame, by stage.
     public var cpuMilliseconds: [StageName: Double]
-    /// Of the inference stage's, the scores' post-processing (probabilities, smoothing,
-    /// foreground, tint at the model's resolution); the rest is the forward pass and the argmax.
-    public var scoreMilliseconds = 0.0
-    /// Of the scores' post-processing, keeping the chosen person alone (0 when everybody stays).
+    /// Of the scores stage's, keeping the chosen person alone (0 when everybody stays).
     public var subjectMilliseconds = 0.0
     /// Frames measured.
     public var frames: Int
@@ -54,11 +51,11 @@ public struct StageBenchmark: Sendable {
         let preprocess = PreprocessStage(preprocessor: plan.makePreprocessor(), census: nil)
         let subject = SubjectSetup(choice: configuration.subject, loss: configuration.subjectLoss,
                                    control: SubjectControl(choice: configuration.subject), followsClicks: false)
-        let inference = InferenceStage(plan: plan, census: nil, subject: subject)
+        let scores = ScoresStage(plan: plan, census: nil, subject: subject)
+        let inference = InferenceStage(plan: plan, buffers: scores.buffers)
         let render = RenderStage(plan: plan, target: sink.renderTarget, background: background, census: nil)
         let encode = EncodeStage(sink: sink)
         var totals = [StageName: Double]()
-        var scoreSeconds = 0.0
         var frames = 0
         func timed<Result>(_ stage: StageName, _ body: () throws -> Result) rethrows -> Result {
             let start = processCPUSeconds()
@@ -70,23 +67,18 @@ public struct StageBenchmark: Sendable {
             guard case .video(let decoded) = event else { continue }
             let ticket = FrameTicket(index: frames, pts: decoded.pts, captureTime: nil)
             let input = try timed(.preprocess) { try preprocess.process(decoded, ticket: ticket) }
-            let forwarded = try timed(.inference) { try inference.forward([input]) }
-            let postStart = processCPUSeconds()
-            let segmented = inference.refine([input], forwarded)[0]
-            scoreSeconds += processCPUSeconds() - postStart
+            let forwarded = try timed(.inference) { try inference.process(input, ticket: ticket) }
+            let segmented = try timed(.scores) { try scores.process(forwarded, ticket: ticket) }
             let rendered = try timed(.render) { try render.process(segmented, ticket: ticket) }
             try timed(.encode) { try encode.process(rendered, ticket: ticket) }
             frames += 1
         }
         try timed(.encode) { try sink.finish() }
-        // The inference stage's thread does both: its row (and the bound) counts both.
-        totals[.inference, default: 0] += scoreSeconds
         let perFrame = totals.mapValues { $0 * 1000 / Double(max(1, frames)) }
         var result = StageBenchmark(cpuMilliseconds: perFrame, frames: frames, modelPath: plan.model.path,
                                     modelOptimization: plan.model.optimization, inputWidth: plan.model.inputWidth,
                                     inputHeight: plan.model.inputHeight)
-        result.scoreMilliseconds = scoreSeconds * 1000 / Double(max(1, frames))
-        result.subjectMilliseconds = inference.subjectSeconds * 1000 / Double(max(1, frames))
+        result.subjectMilliseconds = scores.subjectSeconds * 1000 / Double(max(1, frames))
         result.modelPreparationNote = plan.model.preparationNote
         result.modelGraph = plan.model.graphText
         return result

@@ -13,6 +13,9 @@ public enum StageName: String, CaseIterable, Sendable, Comparable {
     case preprocess
     /// The model's forward pass and the argmax.
     case inference
+    /// The scores' post-processing at the model's resolution: probabilities, smoothing, the
+    /// foreground and tint, the subject kept.
+    case scores
     /// Copy into the encoder's format and draw the overlay.
     case render
     /// Encode and mux (with the audio).
@@ -30,6 +33,7 @@ public enum StageName: String, CaseIterable, Sendable, Comparable {
         case .source: "decode"
         case .preprocess: "scale + normalise"
         case .inference: "forward + argmax"
+        case .scores: "scores: probabilities, smoothing, tint"
         case .render: "render"
         case .encode: "encode + mux"
         case .masks: "write masks"

@@ -14,7 +14,15 @@ struct ModelInput: Sendable {
     package let tensor: PooledBuffer<Float>
 }
 
-/// The inference stage's output: the decoded frame and its segmentation.
+/// The inference stage's output: the decoded frame, its class map from the forward pass's argmax
+/// and, when the scores stage needs them, the raw scores.
+struct ForwardedFrame: Sendable {
+    package let frame: DecodedFrame
+    package let classes: PooledBuffer<UInt8>
+    package let scores: PooledBuffer<Float>?
+}
+
+/// The scores stage's output: the decoded frame and its segmentation.
 struct SegmentedFrame: Sendable {
     package let frame: DecodedFrame
     package let segmentation: Segmentation

@@ -72,7 +72,7 @@ enum SubjectSurvey {
                              _ body: (Double, PersonRegions) throws -> Bool) throws
     {
         let preprocess = PreprocessStage(preprocessor: plan.makePreprocessor(), census: nil)
-        let inference = InferenceStage(plan: plan, census: nil)
+        let inference = InferenceStage.segmenting(plan: plan, census: nil)
         let isForeground = plan.foregroundClasses
         var firstPts: Int64?
         var index = 0

@@ -130,7 +130,6 @@ struct BenchCommand: ParsableCommand {
                 continue
             }
             for (stage, time) in stages.cpuMilliseconds { kept.stages.cpuMilliseconds[stage] = min(kept.stages.cpuMilliseconds[stage] ?? time, time) }
-            kept.stages.scoreMilliseconds = min(kept.stages.scoreMilliseconds, stages.scoreMilliseconds)
             kept.stages.subjectMilliseconds = min(kept.stages.subjectMilliseconds, stages.subjectMilliseconds)
             kept.pytorch = pytorch?.best(kept.pytorch)
             if video.fps > kept.video.fps { kept.video = video }
@@ -180,12 +179,11 @@ struct BenchCommand: ParsableCommand {
         ]
         for stage in StageBenchmark.stages {
             let time = stages.cpuMilliseconds[stage] ?? 0
-            guard stage == .inference else {
+            guard stage == .scores else {
                 lines.append(pad("  " + stage.work, 40) + String(format: "%8.2f", time))
                 continue
             }
-            lines.append(pad("  " + stage.work, 40) + String(format: "%8.2f", time - stages.scoreMilliseconds))
-            lines.append(pad("  scores: probabilities, smoothing, tint", 40) + String(format: "%8.2f", stages.scoreMilliseconds - stages.subjectMilliseconds))
+            lines.append(pad("  " + stage.work, 40) + String(format: "%8.2f", time - stages.subjectMilliseconds))
             if subject != "all" {
                 lines.append(pad("  subject: people, following", 40) + String(format: "%8.2f", stages.subjectMilliseconds))
             }
@@ -194,7 +192,7 @@ struct BenchCommand: ParsableCommand {
         lines.append(pad("  sum", 40) + String(format: "%8.2f", total))
         lines.append(pad("bound: max(slowest, sum / \(cores) cores)", 40) + String(format: "%8.2f ms = %.1f fps", boundMs, boundFPS))
         if let pytorch = measured.pytorch {
-            let ours = (stages.cpuMilliseconds[.inference] ?? 0) - stages.scoreMilliseconds
+            let ours = stages.cpuMilliseconds[.inference] ?? 0
             lines.append("")
             lines.append("forward + argmax, CPU ms a frame, measured alternately with VideoSeg's stages (same frames, size, threads):")
             lines.append(pad("  PyTorch, frozen", 40) + String(format: "%8.2f", pytorch.frozenMilliseconds))
@@ -248,7 +246,7 @@ struct BenchCommand: ParsableCommand {
             "cores": cores, "frames": stages.frames,
             "stage_cpu_ms": Dictionary(uniqueKeysWithValues: stages.cpuMilliseconds.map { ($0.key.rawValue, $0.value) }),
             "bound_ms": boundMs, "bound_fps": 1000 / boundMs, "video": measured.video.dictionary, "masks": measured.masks.dictionary,
-            "score_postprocessing_ms": stages.scoreMilliseconds - stages.subjectMilliseconds,
+            "score_postprocessing_ms": (stages.cpuMilliseconds[.scores] ?? 0) - stages.subjectMilliseconds,
             "subject_ms": stages.subjectMilliseconds, "model_optimization": stages.modelOptimization,
             "model_preparation_note": stages.modelPreparationNote,
         ]

@@ -29,7 +29,7 @@ extension EndToEnd {
                 #expect((figures["model_prepare_seconds"] as? Double ?? -1) > 0)
                 #expect((figures["run_cpu_seconds"] as? Double ?? -1) > 0)
                 let timings = try #require(figures["stage_timing"] as? [String: [String: Double]])
-                #expect(Set(timings.keys) == ["source", "preprocess", "inference", "render", "encode"])
+                #expect(Set(timings.keys) == ["source", "preprocess", "inference", "scores", "render", "encode"])
                 for (stage, timing) in timings {
                     let lifetime = timing["thread_seconds"] ?? 0, busy = timing["busy_seconds"] ?? 0
                     #expect(lifetime > 0 && busy <= lifetime + 0.01, "\(stage): \(timing)")

@@ -121,8 +121,9 @@ import Testing
         }
     }
 
-    /// Runs `frames` through `segment(frames:)` in batches of `batch`; class maps and scores.
-    func run(_ model: SegmentationModel, frames: [[Float]], batch: Int) throws -> (classes: [[UInt8]], scores: [[Float]]) {
+    /// Runs `frames` through `segment(frames:)` in batches of `batch`; class maps (none without
+    /// `argmax`) and scores.
+    func run(_ model: SegmentationModel, frames: [[Float]], batch: Int, argmax: Bool = true) throws -> (classes: [[UInt8]], scores: [[Float]]) {
         var classes: [[UInt8]] = []
         var scores: [[Float]] = []
         for start in stride(from: 0, to: frames.count, by: batch) {
@@ -139,8 +140,8 @@ import Testing
                 maps.forEach { $0.deallocate() }
                 scoreBuffers.forEach { $0.deallocate() }
             }
-            try model.segment(frames: inputs.map { UnsafePointer($0) }, into: maps, scores: scoreBuffers)
-            classes += maps.map { Array($0) }
+            try model.segment(frames: inputs.map { UnsafePointer($0) }, into: argmax ? maps : nil, scores: scoreBuffers)
+            if argmax { classes += maps.map { Array($0) } }
             scores += scoreBuffers.map { Array($0) }
         }
         return (classes, scores)
@@ -178,6 +179,22 @@ import Testing
         #expect(model.nonFiniteFrames == 3 && model.framesSegmented == 5)
         #expect(model.warnings.first?.contains("(frames 1-2, 4)") == true, "\(model.warnings)")
         #expect(result.scores.allSatisfy { $0.allSatisfy(\.isFinite) })
+    }
+
+    /// Without a class map the bridge skips the argmax but hands over the same scores, made
+    /// finite and counted as with one (the scores stage decides the classes when it smooths).
+    @Test(arguments: [false, true])
+    func scoresWithoutTheArgmaxAreTheSame(tensorPath: Bool) throws {
+        let model = try define("def forward(self, x):\n    return torch.where(x[:, 0:1] == 0.0, x / x[:, 0:1], x * 2.0)\n")
+        try model.place(on: .cpu, half: false, tensorPath: tensorPath)
+        try model.prepare(width: 4, height: 2, batch: 2)
+        let frames = (0..<3).map(Self.frame) + [[0] + Array(repeating: Float(1), count: 23)]
+        let with = try run(model, frames: frames, batch: 2)
+        let counted = model.nonFiniteFrames
+        let without = try run(model, frames: frames, batch: 2, argmax: false)
+        #expect(without.scores == with.scores && without.classes.isEmpty)
+        #expect(without.scores.allSatisfy { $0.allSatisfy(\.isFinite) })
+        #expect(counted >= 1 && model.nonFiniteFrames == 2 * counted && model.framesSegmented == 8)
     }
 
     @Test func cudaOnThisBuildIsAnErrorThatSaysSo() throws {

@@ -102,9 +102,9 @@ import Testing
     }
 
     func refine(_ refiner: ScoreRefiner, scores: [Float], classes: [UInt8]) -> Segmentation {
-        let classMap = refiner.obtainClassMap()
+        let classMap = refiner.buffers.obtainClassMap()
         classMap.baseAddress.update(from: classes, count: classes.count)
-        let buffer = refiner.obtainScores()!
+        let buffer = refiner.buffers.obtainScores()!
         buffer.baseAddress.update(from: scores, count: scores.count)
         return refiner.refine(classes: classMap, scores: buffer)
     }

@@ -227,7 +227,7 @@ import Testing
             return true
         }, close: {})
         threads.launch(PreprocessStage(preprocessor: plan.makePreprocessor(), census: census), from: toPreprocess, to: .queue(toInference))
-        threads.launch(InferenceStage(plan: plan, census: census), from: toInference, to: .queue(toCoverage))
+        threads.launch(InferenceStage.segmenting(plan: plan, census: census), from: toInference, to: .queue(toCoverage))
         threads.launch(coverage, from: toCoverage, to: end)
         let source = SourceStage(source: plan.source, policy: .recorded, maxFrames: nil, duration: nil, stop: StopFlag(),
                                  progress: Locked(SegmentProgress()))

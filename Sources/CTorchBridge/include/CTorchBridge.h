@@ -87,6 +87,7 @@ int32_t vs_torch_model_segment(VSTorchModel *model, const float *input, int32_t 
 /// non-finite check and the argmax run on the device and only these results come back.
 /// nonfinite (may be NULL) receives `count` per-frame counts of NaN or infinite scores (made
 /// finite as in vs_torch_model_segment). `class_capacity` and `score_capacity` are per frame.
+/// `classes` may be NULL when `scores` is not: no argmax then (the caller decides the classes).
 /// Returns 0 on success.
 int32_t vs_torch_model_segment_frames(VSTorchModel *model, const float *const *frames, int32_t count, int32_t height,
                                       int32_t width, uint8_t *const *classes, size_t class_capacity, float *const *scores,
