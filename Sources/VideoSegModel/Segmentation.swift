@@ -2,7 +2,7 @@ import VideoSegCore
 
 /// One frame's segmentation at the model's output size (upright): the class of every cell, and
 /// what refining it to the output size needs, each present only when the job uses it.
-/// Filled by the inference stage, then only read (the render and mask stages may read one
+/// Filled by the scores stage, then only read (the render and mask stages may read one
 /// segmentation at the same time); `Sendable` because its buffers are.
 package struct Segmentation: Sendable {
     /// Cells across and down, and the number of classes.

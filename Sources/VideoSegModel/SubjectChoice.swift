@@ -86,7 +86,7 @@ public struct SubjectStatus: Sendable, Equatable, Codable {
 }
 
 /// The live handle on a run's subject: where the chosen person is now, and a new choice (a
-/// click on the preview page) that the inference stage takes at its next frame.
+/// click on the preview page) that the scores stage takes at its next frame.
 public final class SubjectControl: Sendable {
     private let pending = Locked<SubjectChoice?>(nil)
     private let state: Locked<SubjectStatus>

@@ -5,7 +5,7 @@ import VideoSegCore
 /// their cells take the background class, their foreground probability and tint become 0, and
 /// their people-class scores can no longer win between cells. Everything drawn or written from
 /// the segmentation (every style, masks, probability masks, the virtual camera, the preview)
-/// then shows the subject alone. Runs on the inference stage's thread, at the model's resolution.
+/// then shows the subject alone. Runs on the scores stage's thread, at the model's resolution.
 package final class SubjectSelector {
     /// The picture the choice's points are given in (output pixels), and the cells of the map.
     package struct Geometry: Sendable {

@@ -9,9 +9,9 @@ import VideoSegRender
 /// read the policy instead of asking "is this live?" themselves.
 public struct InputPolicy: Sendable, Equatable {
     /// Frames wait in a one-slot queue before inference where a newer frame replaces a waiting
-    /// one (dropped and counted), and preprocessing runs inside the inference stage, so a frame
-    /// waits at most one frame interval. Otherwise no frame is ever dropped: queues apply
-    /// backpressure to the decoder.
+    /// one (dropped and counted), and preprocessing, the forward pass and the scores run on one
+    /// thread, so a frame waits at most one frame interval. Otherwise no frame is ever dropped:
+    /// queues apply backpressure to the decoder.
     public var keepsOnlyLatestFrame: Bool
     /// Timestamps are rebased to start at zero, whatever clock the device stamps with, and each
     /// frame carries its capture time so latency can be measured.

@@ -112,7 +112,7 @@ public final class JobPlan: Sendable {
         Preprocessor(model: model, orientation: source.orientation)
     }
 
-    /// The inference stage's refiner of this model's scores (one per thread).
+    /// The scores stage's refiner of this model's scores (one per thread).
     func makeScoreRefiner(census: ResourceCensus?) -> ScoreRefiner {
         let shape = model.outputShape
         let style = self.style

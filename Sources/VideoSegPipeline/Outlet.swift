@@ -29,7 +29,7 @@ struct Outlet<Payload>: Sendable {
 }
 
 extension Outlet where Payload == SegmentedFrame {
-    /// The inference stage's two branches: the segmented frame (and the audio) to the video
+    /// The scores stage's two branches: the segmented frame (and the audio) to the video
     /// branch, the segmented frame to the mask branch (the frame guides refined masks). Either may be absent.
     static func branches(video: Outlet<SegmentedFrame>?, masks: Outlet<SegmentedFrame>?) -> Outlet {
         Outlet(send: { item in

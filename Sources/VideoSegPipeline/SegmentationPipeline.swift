@@ -165,7 +165,7 @@ public final class SegmentationPipeline: Sendable {
     }
 
     /// Starts the video branch's stages (render, then the encoder and the live outputs) when the
-    /// job draws frames; returns where the inference stage hands them on.
+    /// job draws frames; returns where the scores stage hands them on.
     private func launchVideoBranch(plan: JobPlan, outputs: PipelineOutputs, threads: StageThreads, completion: FrameCompletion,
                                    depth: Int, virtualCameraSkipped: Locked<Int>) -> Outlet<SegmentedFrame>?
     {

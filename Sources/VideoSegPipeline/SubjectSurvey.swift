@@ -115,7 +115,7 @@ extension JobPlan {
                                  cellsWide: model.outputShape[3], cellsHigh: model.outputShape[2])
     }
 
-    /// The inference stage's selector for `setup`: nil when everybody stays and no click may
+    /// The scores stage's selector for `setup`: nil when everybody stays and no click may
     /// choose otherwise.
     func makeSubjectSelector(_ setup: SubjectSetup) -> SubjectSelector? {
         guard setup.choice.choosesOne || setup.followsClicks else { return nil }
@@ -124,7 +124,7 @@ extension JobPlan {
     }
 }
 
-/// Whom a run's inference stage keeps, and where it reports.
+/// Whom a run's scores stage keeps, and where it reports.
 struct SubjectSetup: Sendable {
     /// The choice as the run can make it from its first frame (see `SubjectSurvey.resolve`).
     var choice: SubjectChoice
