@@ -74,11 +74,11 @@ extension ClassPlanes {
                 store(load(mix + cell, lanes) + value * difference, mix + cell, lanes)
             }
         }
-        let smoothing = pass.previous != nil
+        let smoothing = pass.previous != nil, normaliser = entropyNormaliser(pass)
         forEachGroup(count) { cell, lanes in
             let sum = load(scale + cell, lanes), inverse = 1 / sum
             store(inverse, scale + cell, lanes)
-            if smoothing { store(mixing(entropy: log(sum) - load(mix + cell, lanes) * inverse, pass), mix + cell, lanes) }
+            if smoothing { store(mixing(entropy: log(sum) - load(mix + cell, lanes) * inverse, normaliser, pass), mix + cell, lanes) }
         }
     }
 
@@ -99,13 +99,18 @@ extension ClassPlanes {
                 store(load(mix + cell, lanes) - safe * log(safe), mix + cell, lanes)
             }
         }
-        if smoothing { forEachGroup(count) { cell, lanes in store(mixing(entropy: load(mix + cell, lanes), pass), mix + cell, lanes) } }
+        guard smoothing else { return }
+        let normaliser = entropyNormaliser(pass)
+        forEachGroup(count) { cell, lanes in store(mixing(entropy: load(mix + cell, lanes), normaliser, pass), mix + cell, lanes) }
     }
 
-    /// How much of the previous frame a cell keeps: strength·u², `u` its entropy ÷ ln(classes)
+    /// 1 / ln(classes): the largest entropy, that of all classes equally likely, becomes 1.
+    private static func entropyNormaliser(_ pass: Pass) -> Float { 1 / logf(Float(max(2, pass.classes))) }
+
+    /// How much of the previous frame a cell keeps: strength·u², `u` its entropy × `normaliser`
     /// capped at 1 (0 when one class is certain, 1 when all are equally likely).
-    @inline(__always) private static func mixing(entropy: Lanes, _ pass: Pass) -> Lanes {
-        let uncertainty = (entropy * (1 / logf(Float(max(2, pass.classes))))).clampedToUnit
+    @inline(__always) private static func mixing(entropy: Lanes, _ normaliser: Float, _ pass: Pass) -> Lanes {
+        let uncertainty = (entropy * normaliser).clampedToUnit
         return uncertainty * uncertainty * pass.strength
     }
 
