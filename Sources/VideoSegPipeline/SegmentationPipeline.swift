@@ -134,8 +134,7 @@ public final class SegmentationPipeline: Sendable {
                                    to afterInference: Outlet<SegmentedFrame>) -> Outlet<DecodedFrame>
     {
         let preprocess = PreprocessStage(preprocessor: plan.makePreprocessor(), census: census)
-        let scores = ScoresStage(plan: plan, census: census, subject: subject)
-        let inference = InferenceStage(plan: plan, buffers: scores.buffers)
+        let (inference, scores) = InferenceStage.withScores(plan: plan, census: census, subject: subject)
         if policy.keepsOnlyLatestFrame {
             let slot: StageQueue<DecodedFrame> = threads.queue(capacity: 1)
             threads.launch(FusedStage(FusedStage(preprocess, then: inference), then: scores, name: .inference), from: slot, to: afterInference)

@@ -51,8 +51,7 @@ public struct StageBenchmark: Sendable {
         let preprocess = PreprocessStage(preprocessor: plan.makePreprocessor(), census: nil)
         let subject = SubjectSetup(choice: configuration.subject, loss: configuration.subjectLoss,
                                    control: SubjectControl(choice: configuration.subject), followsClicks: false)
-        let scores = ScoresStage(plan: plan, census: nil, subject: subject)
-        let inference = InferenceStage(plan: plan, buffers: scores.buffers)
+        let (inference, scores) = InferenceStage.withScores(plan: plan, census: nil, subject: subject)
         let render = RenderStage(plan: plan, target: sink.renderTarget, background: background, census: nil)
         let encode = EncodeStage(sink: sink)
         var totals = [StageName: Double]()

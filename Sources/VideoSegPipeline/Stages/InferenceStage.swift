@@ -21,11 +21,18 @@ final class InferenceStage: BatchingStage {
         self.buffers = buffers
     }
 
+    /// The model's two stages for one job: the forward pass, and the scores stage that refines
+    /// its output (whose buffers the forward pass fills).
+    static func withScores(plan: JobPlan, census: ResourceCensus?, subject: SubjectSetup? = nil) -> (forward: InferenceStage, scores: ScoresStage) {
+        let scores = ScoresStage(plan: plan, census: census, subject: subject)
+        return (InferenceStage(plan: plan, buffers: scores.buffers), scores)
+    }
+
     /// The forward pass and the scores after it on one thread, under the scores stage's name (a
     /// whole segmentation per input: for a model's inspection, the subject's survey, tests).
     static func segmenting(plan: JobPlan, census: ResourceCensus?, subject: SubjectSetup? = nil) -> FusedStage<InferenceStage, ScoresStage> {
-        let scores = ScoresStage(plan: plan, census: census, subject: subject)
-        return FusedStage(InferenceStage(plan: plan, buffers: scores.buffers), then: scores)
+        let stages = withScores(plan: plan, census: census, subject: subject)
+        return FusedStage(stages.forward, then: stages.scores)
     }
 
     /// Frames per forward pass: the batch the model was prepared for.
