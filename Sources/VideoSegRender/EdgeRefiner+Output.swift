@@ -14,17 +14,22 @@ extension EdgeRefiner {
         return (0.5 - 0.5 / gain - 1e-3, 0.5 + 0.5 / gain + 1e-3)
     }
 
-    /// Classes every block of the grid. Inside a block `a·guide + b` is trilinear in the two
-    /// interpolation weights and the guide (all in [0, 1]), so its extremes are at the corners:
-    /// `b` and `a + b` at the block's four cells.
-    func classify(_ grid: RefinerGrid) {
-        let slope = grid[.slope], offset = grid[.product], low = grid[.least], high = grid[.most]
+    /// Classes every block of the grid. Inside a block the output before the gain,
+    /// `Σ a_c·guide_c + b`, is multilinear in the two interpolation weights and the guide's
+    /// samples (all in [0, 1]), so its extremes are at the corners: at each of the block's four
+    /// cells, `b` plus the negative slopes, and `b` plus the positive ones.
+    func classify(_ grid: RefinerGrid, colour: Bool) {
+        let offset = grid[.product], low = grid[.least], high = grid[.most]
         let kinds = grid.kinds, (lowest, highest) = certainBounds
         let smallWidth = grid.smallWidth, smallHeight = grid.smallHeight
-        for cell in 0..<grid.cells {
-            let b = offset[cell], ab = slope[cell] + offset[cell]
-            low[cell] = min(b, ab)
-            high[cell] = max(b, ab)
+        let slopes = colour ? [grid[.slope], grid[.slopeU], grid[.slopeV]] : [grid[.slope]]
+        low.update(from: offset, count: grid.cells)
+        high.update(from: offset, count: grid.cells)
+        for slope in slopes {
+            for cell in 0..<grid.cells {
+                low[cell] += min(0, slope[cell])
+                high[cell] += max(0, slope[cell])
+            }
         }
         for r in 0..<smallHeight {
             let below = min(r + 1, smallHeight - 1) * smallWidth
@@ -42,7 +47,7 @@ extension EdgeRefiner {
     /// Runs of samples in certain blocks are filled without reading the guide (most of a frame:
     /// all person or all background); only guided blocks interpolate sample by sample.
     func apply(to weights: UnsafeMutableBufferPointer<UInt16>, guide source: Guide, grid: RefinerGrid) {
-        classify(grid)
+        classify(grid, colour: source.chroma != nil)
         let smallWidth = grid.smallWidth, width = grid.width, kinds = grid.kinds
         grid.runStarts.withUnsafeBufferPointer { starts in
             for y in 0..<grid.height {
@@ -77,17 +82,30 @@ extension EdgeRefiner {
     private func guide(_ row: UnsafeMutablePointer<UInt16>, run j: Int, y: Int, tap: BilinearSampler.Tap, source: Guide, grid: RefinerGrid,
                        end: Int)
     {
-        let slope = grid[.slope], offset = grid[.product], next = min(j + 1, grid.smallWidth - 1)
-        // The grid's two columns interpolated down to this row, exactly as a whole line would be.
-        let a0 = slope[tap.first + j] + (slope[tap.second + j] - slope[tap.first + j]) * tap.weight
-        let a1 = slope[tap.first + next] + (slope[tap.second + next] - slope[tap.first + next]) * tap.weight
-        let b0 = offset[tap.first + j] + (offset[tap.second + j] - offset[tap.first + j]) * tap.weight
-        let b1 = offset[tap.first + next] + (offset[tap.second + next] - offset[tap.first + next]) * tap.weight
-        let gain = self.gain, scale = source.scale, weights = grid.columnWeights
+        let next = min(j + 1, grid.smallWidth - 1)
+        // A plane's two grid columns interpolated down to this row, exactly as a whole line would be.
+        func ends(_ plane: RefinerGrid.Plane) -> (Float, Float) {
+            let values = grid[plane]
+            return (values[tap.first + j] + (values[tap.second + j] - values[tap.first + j]) * tap.weight,
+                    values[tap.first + next] + (values[tap.second + next] - values[tap.first + next]) * tap.weight)
+        }
+        let (a0, a1) = ends(.slope), (b0, b1) = ends(.product)
+        let gain = self.gain, scale = source.scale, weights = grid.columnWeights, luma = source.luma
+        guard let (u, v) = source.chroma else {
+            for x in grid.runStarts[j]..<end {
+                let slopeHere = a0 + (a1 - a0) * weights[x]
+                let offsetHere = b0 + (b1 - b0) * weights[x]
+                let q = (slopeHere * (Float(luma.sample(x, row: y)) * scale) + offsetHere - 0.5) * gain + 0.5
+                row[x] = UInt16(min(256, max(0, q * 256 + 0.5)))
+            }
+            return
+        }
+        let (u0, u1) = ends(.slopeU), (v0, v1) = ends(.slopeV)
         for x in grid.runStarts[j]..<end {
-            let slopeHere = a0 + (a1 - a0) * weights[x]
-            let offsetHere = b0 + (b1 - b0) * weights[x]
-            let q = (slopeHere * (Float(source.sample(x, row: y)) * scale) + offsetHere - 0.5) * gain + 0.5
+            let t = weights[x]
+            let guided = (a0 + (a1 - a0) * t) * Float(luma.sample(x, row: y)) + (u0 + (u1 - u0) * t) * Float(u.sample(x, row: y))
+                + (v0 + (v1 - v0) * t) * Float(v.sample(x, row: y))
+            let q = (guided * scale + b0 + (b1 - b0) * t - 0.5) * gain + 0.5
             row[x] = UInt16(min(256, max(0, q * 256 + 0.5)))
         }
     }

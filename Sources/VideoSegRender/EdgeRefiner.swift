@@ -3,7 +3,8 @@ import VideoSegMedia
 import VideoSegModel
 
 /// Moves the foreground weight onto the picture's own edges (`edges refined`): a fast guided
-/// filter (He and Sun 2015) with the frame's luma as the guide, its coefficients solved on a grid
+/// filter (He and Sun 2015) with the frame's colour (luma and chroma; He et al. 2013's colour
+/// guided filter) or its luma alone as the guide, its coefficients solved on a grid
 /// `factor`× smaller and interpolated back, then a contrast gain about 0.5 that narrows the
 /// transition the coarse map left. Where the weight is flat over the filter's reach (all 0 or all
 /// 256), the coefficients are exactly `a = 0, b = weight`, so flat regions stay exactly flat: the
@@ -18,7 +19,7 @@ package final class EdgeRefiner {
     let factor: Int
     /// The box radius on that grid (cells).
     let radius: Int
-    /// The guided filter's regulariser, for a guide in [0, 1].
+    /// The guided filter's regulariser, for a guide in [0, 1] (each channel's, with colour).
     let epsilon: Float
     /// The contrast gain about 0.5 applied to the filtered weight.
     let gain: Float
@@ -29,7 +30,7 @@ package final class EdgeRefiner {
     /// The working memory for the last frame size seen.
     var grid: RefinerGrid?
 
-    package init(factor: Int = 4, radius: Int = 3, epsilon: Float = 1e-4, gain: Float = 2, temporal: Float = 0.6) {
+    package init(factor: Int = 8, radius: Int = 2, epsilon: Float = 1e-5, gain: Float = 2, temporal: Float = 0.6) {
         self.temporal = temporal
         self.factor = factor
         self.radius = radius
@@ -65,8 +66,9 @@ package final class EdgeRefiner {
             shrink(nil, guide: source, grid: grid)
             grid.spread(sampler, factor: factor).average(map, into: grid[.weight], smallWidth: grid.smallWidth)
         }
-        coefficients(grid)
-        steady(grid)
+        let colour = source.chroma != nil
+        if colour { colourCoefficients(grid) } else { coefficients(grid) }
+        steady(grid, colour: colour)
         apply(to: weights, guide: source, grid: grid)
     }
 
@@ -82,39 +84,44 @@ package final class EdgeRefiner {
             meanGuide[cell] = guide[cell]
             meanWeight[cell] = weight[cell]
         }
-        for plane in [RefinerGrid.Plane.meanGuide, .meanWeight, .guideSquared, .product] { box(grid, plane) }
+        box(grid, .meanGuide, .meanWeight, .guideSquared, .product)
         for cell in 0..<grid.cells {
             let variance = max(0, guideSquared[cell] - meanGuide[cell] * meanGuide[cell])
             let covariance = product[cell] - meanGuide[cell] * meanWeight[cell]
             slope[cell] = covariance / (variance + epsilon)
             product[cell] = meanWeight[cell] - slope[cell] * meanGuide[cell]
         }
-        box(grid, .slope)
-        box(grid, .product)
+        box(grid, .slope, .product)
     }
 
     /// Keeps the last frame's coefficients where the picture itself has not changed (the grid's
-    /// guide within a few levels of the last one), so a still edge does not flicker with the
+    /// luma within a few levels of the last one), so a still edge does not flicker with the
     /// model's noise; where the picture moves they are this frame's at once, so a moving edge
-    /// does not lag. `a` is in `slope`, `b` in `product`.
-    private func steady(_ grid: RefinerGrid) {
-        let guide = grid[.guide], slope = grid[.slope], offset = grid[.product]
-        let previousGuide = grid[.previousGuide], previousSlope = grid[.previousSlope], previousOffset = grid[.previousOffset]
+    /// does not lag. `a` is in the slopes, `b` in `product`.
+    private func steady(_ grid: RefinerGrid, colour: Bool) {
+        let guide = grid[.guide], previousGuide = grid[.previousGuide]
+        var pairs: [(RefinerGrid.Plane, RefinerGrid.Plane)] = [(.slope, .previousSlope), (.product, .previousOffset)]
+        if colour {
+            pairs += [(.slopeU, .previousSlopeU), (.slopeV, .previousSlopeV)]
+        } else {
+            // A luma-only frame has no chroma slopes: none may be kept from a colour frame.
+            for plane in [RefinerGrid.Plane.slopeU, .slopeV] { grid[plane].update(repeating: 0, count: grid.cells) }
+        }
         if temporal > 0 && grid.hasPrevious {
-            for cell in 0..<grid.cells {
-                let stillness = max(0, 1 - abs(guide[cell] - previousGuide[cell]) * 32)
-                let mix = temporal * stillness * stillness
-                slope[cell] += mix * (previousSlope[cell] - slope[cell])
-                offset[cell] += mix * (previousOffset[cell] - offset[cell])
+            for (current, previous) in pairs {
+                let now = grid[current], before = grid[previous]
+                for cell in 0..<grid.cells {
+                    let stillness = max(0, 1 - abs(guide[cell] - previousGuide[cell]) * 32)
+                    now[cell] += temporal * stillness * stillness * (before[cell] - now[cell])
+                }
             }
         }
-        previousSlope.update(from: slope, count: grid.cells)
-        previousOffset.update(from: offset, count: grid.cells)
+        for (current, previous) in pairs { grid[previous].update(from: grid[current], count: grid.cells) }
         previousGuide.update(from: guide, count: grid.cells)
         grid.hasPrevious = true
     }
 
-    private func box(_ grid: RefinerGrid, _ plane: RefinerGrid.Plane) {
-        BoxFilter.mean(grid.buffer(plane), width: grid.smallWidth, height: grid.smallHeight, radius: radius)
+    func box(_ grid: RefinerGrid, _ planes: RefinerGrid.Plane...) {
+        BoxFilter.mean(planes.map { grid[$0] }, width: grid.smallWidth, height: grid.smallHeight, radius: radius)
     }
 }

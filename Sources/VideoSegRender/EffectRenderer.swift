@@ -18,6 +18,7 @@ final class EffectRenderer {
     private let background: BackgroundPicture?
     /// Refines the weights (`edges refined`); nil for soft and hard edges.
     private let refiner: EdgeRefiner?
+    private let guidePicture = GuidePicture()
     /// The blur radius in samples of the shrunk picture (luma).
     private let smallRadius: Int
 
@@ -64,8 +65,9 @@ final class EffectRenderer {
         let frame = try converter.convert(decoded)
         let planes = frame.planes
         if let refiner {
-            // Refined on luma, where the picture's edges are; chroma takes the refined weights.
-            weights[0].refine(segmentation, sampler: samplers[0], tinted: tinted, with: refiner, guide: EdgeRefiner.Guide(luma: planes[0], layout: layout))
+            // Refined at luma's size, guided by the frame's colour; chroma takes the refined weights.
+            let guide = EdgeRefiner.Guide(yuv420: try guidePicture.planes(of: decoded, width: layout.width, height: layout.height))
+            weights[0].refine(segmentation, sampler: samplers[0], tinted: tinted, with: refiner, guide: guide)
             weights[1].subsample(weights[0], log2Width: layout.log2ChromaWidth, log2Height: layout.log2ChromaHeight)
         } else {
             let soft = style.edges == .soft

@@ -46,7 +46,7 @@ package final class FrameRenderer {
         let frame = try converter.convert(decoded)
         if soft { overlay.fill(&tables, from: segmentation) }
         if let refined {
-            refined.render(frame, segmentation: segmentation, tables: tables)
+            try refined.render(frame, decoded: decoded, segmentation: segmentation, tables: tables)
             return frame
         }
         for (index, plane) in frame.planes.prefix(3).enumerated() {

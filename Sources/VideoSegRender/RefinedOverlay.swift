@@ -3,12 +3,14 @@ import VideoSegMedia
 import VideoSegModel
 
 /// The blend tint with `edges refined`: the tint's weight is `alpha` times the refined foreground
-/// weight (the soft weight moved onto the picture's edges by `EdgeRefiner`, on the luma plane;
-/// chroma takes its top-left luma sample's weight), and its colour the probability-weighted mix
-/// of the tinted classes at the nearest cell, as the soft tint's is. Cells with too little tint
-/// take the mean colour of the tinted cells (one class: its colour). One thread uses it.
+/// weight (the soft weight moved onto the picture's edges by `EdgeRefiner`, at luma's size and
+/// guided by the frame's colour; chroma takes its top-left luma sample's weight), and its colour
+/// the probability-weighted mix of the tinted classes at the nearest cell, as the soft tint's is.
+/// Cells with too little tint take the mean colour of the tinted cells (one class: its colour).
+/// One thread uses it.
 final class RefinedOverlay {
     private let refiner = EdgeRefiner()
+    private let guidePicture = GuidePicture()
     private var weights: [ForegroundWeights]
     private let samplers: [BilinearSampler]
     /// The nearest cells of luma and chroma samples, for the tint's colour.
@@ -27,10 +29,12 @@ final class RefinedOverlay {
         tinted = (0..<max(classCount, 1)).map { style.tints($0) }
     }
 
-    /// Draws the tint on the planes of `frame` from `segmentation` and its soft `tables`.
-    func render(_ frame: RenderedFrame, segmentation: Segmentation, tables: OverlayRenderer.CellTables) {
+    /// Draws the tint on the planes of `frame` (`decoded` converted) from `segmentation` and its
+    /// soft `tables`.
+    func render(_ frame: RenderedFrame, decoded: DecodedFrame, segmentation: Segmentation, tables: OverlayRenderer.CellTables) throws {
         let planes = frame.planes
-        weights[0].refine(segmentation, sampler: samplers[0], tinted: tinted, with: refiner, guide: EdgeRefiner.Guide(luma: planes[0], layout: layout))
+        let guide = EdgeRefiner.Guide(yuv420: try guidePicture.planes(of: decoded, width: layout.width, height: layout.height))
+        weights[0].refine(segmentation, sampler: samplers[0], tinted: tinted, with: refiner, guide: guide)
         weights[1].subsample(weights[0], log2Width: layout.log2ChromaWidth, log2Height: layout.log2ChromaHeight)
         for (index, plane) in planes.prefix(3).enumerated() {
             draw(plane, colors: cellColors(tables, plane: index), weights: weights[index == 0 ? 0 : 1], cells: nearest[index == 0 ? 0 : 1])

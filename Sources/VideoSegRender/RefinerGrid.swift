@@ -14,8 +14,8 @@ final class RefinerGrid {
 
     /// The grid's planes, `cells` floats each (see `Plane`).
     private let planes: UnsafeMutablePointer<Float>
-    /// A band's column sums of the guide's raw samples and of the weights, `width` each.
-    let guideSums: UnsafeMutablePointer<UInt32>, weightSums: UnsafeMutablePointer<UInt32>
+    /// A band's column sums of the guide's raw samples (luma, U, V) and of the weights, `width` each.
+    let sums: UnsafeMutablePointer<UInt32>
     /// What each block of the grid gives (`EdgeRefiner.certainlyBackground`, …), `cells` of them.
     let kinds: UnsafeMutablePointer<UInt8>
     /// PyTorch's bilinear taps from the grid back to every column and row of the plane.
@@ -30,11 +30,16 @@ final class RefinerGrid {
     /// How the grid covers the score map, for the last sampler seen (`EdgeRefiner.Coarse.map`).
     private var lastSpread: MapSpread?
 
-    /// The planes, by what they hold.
+    /// The planes, by what they hold. `guide` is luma; U and V have their own planes when the
+    /// guide has colour. The guided filter's `a` ends in `slope` (luma), `slopeU` and `slopeV`,
+    /// its `b` in `product`.
     enum Plane: Int, CaseIterable {
         case guide, weight, guideSquared, product, meanGuide, meanWeight, slope, previousGuide, previousSlope, previousOffset
-        /// Per cell, the least and the most of `b` and `a + b`: what the output can be there.
+        /// Per cell, the least and the most the output can be there whatever the picture.
         case least, most
+        /// The colour guide's planes: U and V's means, their box means, the second moments of
+        /// the three channels, U and V's products with the weight, and their slopes.
+        case guideU, guideV, meanU, meanV, uu, vv, yu, yv, uv, productU, productV, slopeU, slopeV, previousSlopeU, previousSlopeV
     }
 
     init(width: Int, height: Int, factor: Int) {
@@ -45,10 +50,8 @@ final class RefinerGrid {
         let cells = smallWidth * smallHeight
         planes = .allocate(capacity: cells * Plane.allCases.count)
         planes.initialize(repeating: 0, count: cells * Plane.allCases.count)
-        guideSums = .allocate(capacity: width)
-        guideSums.initialize(repeating: 0, count: width)
-        weightSums = .allocate(capacity: width)
-        weightSums.initialize(repeating: 0, count: width)
+        sums = .allocate(capacity: 4 * width)
+        sums.initialize(repeating: 0, count: 4 * width)
         kinds = .allocate(capacity: cells)
         kinds.initialize(repeating: 0, count: cells)
         let columns = BilinearSampler.taps(input: smallWidth, output: width, indices: Array(0..<width), stride: 1)
@@ -63,8 +66,7 @@ final class RefinerGrid {
 
     deinit {
         planes.deallocate()
-        guideSums.deallocate()
-        weightSums.deallocate()
+        sums.deallocate()
         kinds.deallocate()
     }
 
@@ -80,6 +82,4 @@ final class RefinerGrid {
         return spread
     }
 
-    /// `plane` as a buffer, for the box filter.
-    func buffer(_ plane: Plane) -> UnsafeMutableBufferPointer<Float> { UnsafeMutableBufferPointer(start: self[plane], count: cells) }
 }

