@@ -49,25 +49,24 @@ extension EdgeRefiner {
     func apply(to weights: UnsafeMutableBufferPointer<UInt16>, guide source: Guide, grid: RefinerGrid) {
         classify(grid, colour: source.chroma != nil)
         let smallWidth = grid.smallWidth, width = grid.width, kinds = grid.kinds
-        grid.runStarts.withUnsafeBufferPointer { starts in
-            for y in 0..<grid.height {
-                let tap = grid.rows[y], rowKinds = kinds + tap.first
-                let row = weights.baseAddress! + y * width
-                // A run of certain samples is filled once it ends.
-                var fillFrom = 0, fillKind = rowKinds[0]
-                for j in 0..<smallWidth {
-                    let kind = rowKinds[j]
-                    if kind == fillKind && kind != Self.guided { continue }
-                    fill(row, from: fillFrom, to: starts[j], kind: fillKind)
-                    fillFrom = starts[j]
-                    fillKind = kind
-                    if kind == Self.guided {
-                        guide(row, run: j, y: y, tap: tap, source: source, grid: grid, end: starts[j + 1])
-                        fillFrom = starts[j + 1]
-                    }
+        let starts = grid.runStarts
+        for y in 0..<grid.height {
+            let tap = grid.rows[y], rowKinds = kinds + tap.first
+            let row = weights.baseAddress! + y * width
+            // A run of certain samples is filled once it ends.
+            var fillFrom = 0, fillKind = rowKinds[0]
+            for j in 0..<smallWidth {
+                let kind = rowKinds[j]
+                if kind == fillKind && kind != Self.guided { continue }
+                fill(row, from: fillFrom, to: starts[j], kind: fillKind)
+                fillFrom = starts[j]
+                fillKind = kind
+                if kind == Self.guided {
+                    guide(row, run: j, y: y, tap: tap, source: source, grid: grid, end: starts[j + 1])
+                    fillFrom = starts[j + 1]
                 }
-                fill(row, from: fillFrom, to: width, kind: fillKind)
             }
+            fill(row, from: fillFrom, to: width, kind: fillKind)
         }
     }
 
@@ -101,6 +100,21 @@ extension EdgeRefiner {
             return
         }
         let (u0, u1) = ends(.slopeU), (v0, v1) = ends(.slopeV)
+        // The render stage's guide (8-bit, rows stored left to right): row pointers, no per-sample
+        // address arithmetic or depth test.
+        if luma.bitDepth <= 8 && luma.stepX == 1 && u.stepX == 1 && v.stepX == 1 && u.log2Width == 1 && v.log2Width == 1 {
+            let lumaRow = (luma.base + luma.origin + (y &>> luma.log2Height) * luma.stepY).assumingMemoryBound(to: UInt8.self)
+            let uRow = (u.base + u.origin + (y &>> u.log2Height) * u.stepY).assumingMemoryBound(to: UInt8.self)
+            let vRow = (v.base + v.origin + (y &>> v.log2Height) * v.stepY).assumingMemoryBound(to: UInt8.self)
+            for x in grid.runStarts[j]..<end {
+                let t = weights[x]
+                let guided = (a0 + (a1 - a0) * t) * Float(lumaRow[x]) + (u0 + (u1 - u0) * t) * Float(uRow[x &>> 1])
+                    + (v0 + (v1 - v0) * t) * Float(vRow[x &>> 1])
+                let q = (guided * scale + b0 + (b1 - b0) * t - 0.5) * gain + 0.5
+                row[x] = UInt16(min(256, max(0, q * 256 + 0.5)))
+            }
+            return
+        }
         for x in grid.runStarts[j]..<end {
             let t = weights[x]
             let guided = (a0 + (a1 - a0) * t) * Float(luma.sample(x, row: y)) + (u0 + (u1 - u0) * t) * Float(u.sample(x, row: y))

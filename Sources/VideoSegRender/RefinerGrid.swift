@@ -21,10 +21,10 @@ final class RefinerGrid {
     /// PyTorch's bilinear taps from the grid back to every column and row of the plane.
     let rows: [BilinearSampler.Tap]
     /// The columns' interpolation weights (their taps are given by `runStarts`).
-    let columnWeights: [Float]
+    let columnWeights: UnsafeMutablePointer<Float>
     /// The first column whose left tap is grid column `j`, for `j` in 0…smallWidth (the last
     /// entry is `width`): the runs of columns that share their two taps.
-    let runStarts: [Int]
+    let runStarts: UnsafeMutablePointer<Int>
     /// Whether the previous planes hold the last frame's values.
     var hasPrevious = false
     /// How the grid covers the score map, for the last sampler seen (`EdgeRefiner.Coarse.map`).
@@ -55,19 +55,23 @@ final class RefinerGrid {
         kinds = .allocate(capacity: cells)
         kinds.initialize(repeating: 0, count: cells)
         let columns = BilinearSampler.taps(input: smallWidth, output: width, indices: Array(0..<width), stride: 1)
-        columnWeights = columns.map(\.weight)
+        columnWeights = .allocate(capacity: width)
+        columnWeights.initialize(from: columns.map(\.weight), count: width)
         rows = BilinearSampler.taps(input: smallHeight, output: height, indices: Array(0..<height), stride: smallWidth)
         // Left taps never decrease along a row, so each grid column's samples are one run.
         var starts = [Int](repeating: width, count: smallWidth + 1)
         for x in stride(from: width - 1, through: 0, by: -1) { starts[columns[x].first] = x }
         for j in stride(from: smallWidth - 1, through: 0, by: -1) { starts[j] = min(starts[j], starts[j + 1]) }
-        runStarts = starts
+        runStarts = .allocate(capacity: smallWidth + 1)
+        runStarts.initialize(from: starts, count: smallWidth + 1)
     }
 
     deinit {
         planes.deallocate()
         sums.deallocate()
         kinds.deallocate()
+        columnWeights.deallocate()
+        runStarts.deallocate()
     }
 
     /// The `cells` floats of `plane`.
