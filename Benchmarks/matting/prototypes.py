@@ -133,6 +133,7 @@ COLOUR_METHODS = {
     "yuv420 guided r12 eps3e-5 /4, sharpen2": lambda rgb, p: sharpened(colour_guided(yuv420(rgb), p, 12, 3e-5, 4), 2),
     "yuv420 guided r8 eps3e-5 /4, sharpen2": lambda rgb, p: sharpened(colour_guided(yuv420(rgb), p, 8, 3e-5, 4), 2),
     "yuv420 guided r16 eps1e-5 /8, sharpen2": lambda rgb, p: sharpened(colour_guided(yuv420(rgb), p, 16, 1e-5, 8), 2),
+    "yuv420 guided r16 eps2e-3 /8, sharpen2": lambda rgb, p: sharpened(colour_guided(yuv420(rgb), p, 16, 2e-3, 8), 2),
     "yuv420 guided r8 eps1e-5 /8, sharpen2": lambda rgb, p: sharpened(colour_guided(yuv420(rgb), p, 8, 1e-5, 8), 2),
     "yuv420 guided r12 eps1e-5 /6, sharpen2": lambda rgb, p: sharpened(colour_guided(yuv420(rgb), p, 12, 1e-5, 6), 2),
     "colour guided r12 eps1e-4 /4 twice (then r6 /2), sharpen2": lambda rgb, p: sharpened(

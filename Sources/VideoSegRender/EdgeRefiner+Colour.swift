@@ -10,8 +10,8 @@ extension EdgeRefiner {
     /// exactly 0 and `b` the weight: flat regions stay flat, as with luma alone.
     ///
     /// The channels are centred on one half first: the covariances are differences of nearly
-    /// equal moments, and a system regularised by ε = 1e-5 magnifies their float rounding; the
-    /// output step reads the picture uncentred, so `b` takes the shift back at the end.
+    /// equal moments, and a system with a small ε magnifies their float rounding; the output
+    /// step reads the picture uncentred, so `b` takes the shift back at the end.
     func colourCoefficients(_ grid: RefinerGrid) {
         let y = grid[.guide], u = grid[.guideU], v = grid[.guideV], p = grid[.weight]
         for plane in [y, u, v] {

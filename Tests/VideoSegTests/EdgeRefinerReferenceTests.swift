@@ -195,7 +195,7 @@ import Testing
         y8.withUnsafeBytes { yb in u8.withUnsafeBytes { ub in v8.withUnsafeBytes { vb in
             let guide = EdgeRefiner.Guide(luma: channel(yb, stride: width, log2: 0),
                                           chroma: (channel(ub, stride: cw, log2: 1), channel(vb, stride: cw, log2: 1)))
-            // The 3×3 systems (ε = 1e-5) magnify float rounding more than luma's: a few samples
+            // The 3×3 systems magnify float rounding more than luma's division: a few samples
             // of a small picture may round the other way.
             compare(scene, guide: guide, different: max(8, width * height / 1000)) { x, y in
                 [Float(luma[y * width + x]) / depth, Float(u[(y / 2) * cw + x / 2]) / depth, Float(v[(y / 2) * cw + x / 2]) / depth]
